@@ -1,0 +1,73 @@
+"""Every path the project uses, in one place, overridable from the environment.
+
+Notebooks and commands never build paths by hand: they ask this module, so that
+`make report SNAPSHOT=DIR` and an interactive `make lab` read the same data.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Environment variable naming the snapshot folder to analyse.
+SNAPSHOT_ENV = "SNAPSHOT"
+#: Environment variable overriding where tidy tables are written.
+PROCESSED_ENV = "MLOPS_PROCESSED_DIR"
+#: Environment variable overriding where `make report` writes what readers open.
+OUTPUT_ENV = "MLOPS_OUTPUT_DIR"
+#: Environment variable overriding the folder that holds data/ and _output/ (tests use a temporary one).
+ROOT_ENV = "MLOPS_PROJECT_ROOT"
+#: The checkout: committed sources (notebooks, Quarto documents) are always read from here.
+SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SnapshotNotFound(RuntimeError):
+    """No snapshot was named and none has been collected yet."""
+
+
+def project_root() -> Path:
+    """The folder that holds data/ and _output/: the checkout, unless overridden."""
+    if os.environ.get(ROOT_ENV):
+        return Path(os.environ[ROOT_ENV]).resolve()
+    return SOURCE_ROOT
+
+
+def raw_dir() -> Path:
+    """Where live collection writes snapshots, one folder per UTC date."""
+    return project_root() / "data" / "raw"
+
+
+def output_dir() -> Path:
+    """Where `make report` puts everything a reader opens."""
+    if os.environ.get(OUTPUT_ENV):
+        return Path(os.environ[OUTPUT_ENV]).expanduser().resolve()
+    return project_root() / "_output"
+
+
+def notebooks_dir() -> Path:
+    """The committed, clean notebooks (their executed copies go under output_dir())."""
+    return SOURCE_ROOT / "notebooks"
+
+
+def snapshot_dir() -> Path:
+    """The snapshot to analyse: `$SNAPSHOT` if set, else the newest under data/raw/."""
+    named = os.environ.get(SNAPSHOT_ENV)
+    if named:
+        return Path(named).expanduser().resolve()
+    candidates = sorted(p for p in raw_dir().glob("*") if (p / "manifest.json").is_file())
+    if not candidates:
+        raise SnapshotNotFound(
+            f"No snapshot to analyse: {SNAPSHOT_ENV} is not set and {raw_dir()} holds none.\n"
+            "Either point at a recorded snapshot, e.g.\n"
+            "    make report SNAPSHOT=../shared/data/github-search-2023-01\n"
+            "or collect a fresh one from the GitHub API first:\n"
+            "    make collect"
+        )
+    return candidates[-1].resolve()
+
+
+def processed_dir(snapshot: Path | None = None) -> Path:
+    """Where the tidy tables of a snapshot live: data/processed/<snapshot folder name>/."""
+    if os.environ.get(PROCESSED_ENV):
+        return Path(os.environ[PROCESSED_ENV]).expanduser().resolve()
+    snapshot = snapshot or snapshot_dir()
+    return project_root() / "data" / "processed" / snapshot.name

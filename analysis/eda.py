@@ -1,0 +1,62 @@
+"""Exploratory summaries of the repository table (tables in, tables out; no I/O, no plots)."""
+from __future__ import annotations
+
+import polars as pl
+
+NO_LANGUAGE = "(none)"
+
+
+def language_shares(repos: pl.DataFrame, min_repos: int = 5) -> pl.DataFrame:
+    """Share of repositories per primary language, for languages with at least `min_repos`.
+
+    Shares are of all repositories, so they do not add up to one: the rest is the long
+    tail of rarer languages (and `(none)` counts repositories GitHub gives no language).
+    """
+    total = repos.height
+    counts = (
+        repos.with_columns(pl.col("language").fill_null(NO_LANGUAGE))
+        .group_by("language")
+        .agg(pl.len().alias("repos"))
+    )
+    kept = counts.filter(pl.col("repos") >= min_repos)
+    return kept.with_columns((pl.col("repos") / total).alias("share")).sort(
+        ["repos", "language"], descending=[True, False]
+    )
+
+
+def cumulative_repos(repos: pl.DataFrame) -> pl.DataFrame:
+    """Cumulative number of repositories by creation date (one row per creation day)."""
+    return (
+        repos.select(pl.col("created_at").dt.date().alias("date"))
+        .group_by("date")
+        .agg(pl.len().alias("created"))
+        .sort("date")
+        .with_columns(pl.col("created").cum_sum().alias("cumulative"))
+    )
+
+
+def top_repos(repos: pl.DataFrame, n: int = 10) -> pl.DataFrame:
+    """The `n` most-starred repositories with what a reader needs to recognise them."""
+    return (
+        repos.sort(["stargazers_count", "id"], descending=[True, False])
+        .head(n)
+        .select(
+            pl.col("full_name").alias("repository"),
+            pl.col("stargazers_count").alias("stars"),
+            pl.col("forks_count").alias("forks"),
+            pl.col("language").fill_null(NO_LANGUAGE),
+            pl.col("created_at").dt.year().cast(pl.String).alias("created"),
+            pl.col("description").fill_null("").str.slice(0, 70).alias("description"),
+        )
+    )
+
+
+def star_summary(repos: pl.DataFrame) -> dict[str, float]:
+    """Median, share with fewer than 10 stars, and the top-1% share of all stars."""
+    stars = repos["stargazers_count"]
+    top = stars.sort(descending=True).head(max(1, repos.height // 100))
+    return {
+        "median": float(stars.median()),
+        "share_under_10": float((stars < 10).mean()),
+        "top1pct_share_of_stars": float(top.sum() / stars.sum()),
+    }

@@ -1,0 +1,65 @@
+"""Execute notebooks headless (nbclient) and read back their labelled outputs."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+from analysis import atomic
+
+LABEL = re.compile(r"^#\|\s*label:\s*(\S+)\s*$", re.MULTILINE)
+FIGURE_MIME = ("image/png", "image/svg+xml")
+TABLE_MIME = ("text/markdown", "text/html")
+
+
+@contextmanager
+def environment(overrides: Mapping[str, str]) -> Iterator[None]:
+    """Set environment variables for the kernels started inside the block."""
+    saved = {k: os.environ.get(k) for k in overrides}
+    os.environ.update(overrides)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -> nbformat.NotebookNode:
+    """Run `src` top to bottom (working directory: its folder) and write the result to `dest`."""
+    nb = nbformat.read(src, as_version=4)
+    with environment(env):
+        NotebookClient(
+            nb, timeout=timeout, kernel_name="python3",
+            resources={"metadata": {"path": str(src.parent)}},
+        ).execute()
+    atomic.write_bytes(dest, nbformat.writes(nb).encode())
+    return nb
+
+
+def labelled_outputs(nb: nbformat.NotebookNode) -> dict[str, set[str]]:
+    """Map each cell label (`#| label: x`) to the MIME types its outputs hold."""
+    found: dict[str, set[str]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        match = LABEL.search(cell.source)
+        if match:
+            found[match.group(1)] = {m for o in cell.get("outputs", []) for m in o.get("data", {})}
+    return found
+
+
+def holds_expected_output(label: str, mimes: set[str]) -> bool:
+    """A `fig-` label must hold an image; a `tbl-` label a markdown or HTML table."""
+    if label.startswith("fig-"):
+        return any(m in mimes for m in FIGURE_MIME)
+    if label.startswith("tbl-"):
+        return any(m in mimes for m in TABLE_MIME)
+    return True

@@ -1,0 +1,75 @@
+"""Small, hand-written snapshots in the recorded snapshot's shape, for unit tests."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+
+def repo_item(rid: int, **overrides: Any) -> dict[str, Any]:
+    """A search result with the fields GitHub returns (a realistic subset)."""
+    item: dict[str, Any] = {
+        "id": rid,
+        "node_id": f"R_{rid}",
+        "name": f"repo{rid}",
+        "full_name": f"owner{rid}/repo{rid}",
+        "private": False,
+        "owner": {"login": f"owner{rid}", "id": rid * 10, "type": "User"},
+        "html_url": f"https://github.com/owner{rid}/repo{rid}",
+        "description": f"Repository number {rid}",
+        "fork": False,
+        "created_at": "2021-03-04T05:06:07Z",
+        "updated_at": "2022-12-01T00:00:00Z",
+        "pushed_at": "2022-11-30T23:59:59Z",
+        "homepage": "",
+        "size": 100 + rid,
+        "stargazers_count": rid,
+        "watchers_count": rid,
+        "language": "Python",
+        "has_issues": True,
+        "has_projects": True,
+        "has_downloads": True,
+        "has_wiki": False,
+        "has_pages": False,
+        "has_discussions": False,
+        "forks_count": 2,
+        "archived": False,
+        "disabled": False,
+        "open_issues_count": 3,
+        "license": {"key": "mit", "name": "MIT License", "spdx_id": "MIT"},
+        "is_template": False,
+        "topics": ["mlops", "python"],
+        "visibility": "public",
+        "score": 1.0,
+    }
+    item.update(overrides)
+    return item
+
+
+def write_snapshot(
+    folder: Path,
+    pages: list[tuple[str, list[dict[str, Any]], int]],
+    collected_on: str | None = "2023-01-19",
+) -> Path:
+    """Write `pages` as (query, items, total_count) search responses plus a manifest."""
+    folder.mkdir(parents=True, exist_ok=True)
+    requests = []
+    page_of: dict[str, int] = {}
+    for query, items, total in pages:
+        page_of[query] = page_of.get(query, 0) + 1
+        name = f"{query.replace(':', '_').replace(' ', '_')}_pg_{page_of[query]}.json"
+        body = {"total_count": total, "incomplete_results": False, "items": items}
+        (folder / name).write_text(json.dumps(body))
+        requests.append(
+            {
+                "file": name,
+                "method": "GET",
+                "path": "/search/repositories",
+                "params": {"q": query, "per_page": 100, "page": page_of[query]},
+            }
+        )
+    manifest: dict[str, Any] = {"requests": requests}
+    if collected_on:
+        manifest["collected_on"] = collected_on
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder

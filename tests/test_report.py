@@ -1,0 +1,112 @@
+"""`make report` end to end on the recorded snapshot, on a machine without Quarto."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import REPO
+
+from analysis import documents, notebooks
+
+pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
+NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+
+
+@pytest.fixture(scope="module")
+def report(recorded_snapshot, tmp_path_factory):
+    """Run the main job as a user would, into a temporary project folder, without Quarto on PATH."""
+    root = tmp_path_factory.mktemp("project")
+    env = {
+        **os.environ,
+        "MLOPS_PROJECT_ROOT": str(root),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+    }
+    env.pop("SNAPSHOT", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return root, result.stdout + result.stderr
+
+
+def executed(root: Path, name: str) -> nbformat.NotebookNode:
+    return nbformat.read(root / "_output" / "notebooks" / name, as_version=4)
+
+
+def test_says_quarto_is_missing_and_what_it_made(report):
+    root, output = report
+    assert "Quarto is not installed" in output
+    for produced in ("tidy data", "executed notebooks", "notebooks as HTML", "install Quarto"):
+        assert produced in output
+    processed = root / "data" / "processed" / "github-search-2023-01"
+    assert (processed / "repos.parquet").is_file() and (processed / "quality.json").is_file()
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_executes_without_error(report, name):
+    root, _ = report
+    nb = executed(root, name)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code")
+    assert (root / "_output" / "notebooks" / name).with_suffix(".html").stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("doc", documents.DOCUMENTS)
+def test_every_embedded_label_holds_a_figure_or_table(report, doc):
+    root, _ = report
+    for embed in documents.read(REPO / doc).embeds:
+        labels = notebooks.labelled_outputs(executed(root, Path(embed.notebook).name))
+        assert embed.label in labels, embed
+        assert notebooks.holds_expected_output(embed.label, labels[embed.label]), embed
+
+
+def test_committed_notebooks_stay_clean(report):
+    for name in NOTEBOOKS:
+        nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")
+
+
+FAKE_QUARTO = """#!{python}
+# Stand-in for `quarto render`: checks what a real Quarto needs, then writes its outputs.
+import json, os, pathlib, sys
+assert sys.argv[1:] == ["render"], sys.argv
+here = pathlib.Path.cwd()
+assert (here / "_quarto.yml").is_file() and (here / "paper.qmd").is_file()
+for nb in (here / "notebooks").glob("*.ipynb"):
+    cells = json.loads(nb.read_text())["cells"]
+    assert any(c.get("outputs") for c in cells), f"{{nb}} holds no outputs to embed"
+assert os.environ["QUARTO_PYTHON"] and os.environ["SNAPSHOT"]
+out = here / "_output"
+out.mkdir()
+for name in ("paper.html", "paper.pdf", "slides.html"):
+    (out / name).write_text("rendered")
+"""
+
+
+def test_quarto_renders_a_staging_copy_with_executed_notebooks(recorded_snapshot, tmp_path):
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    quarto = bin_dir / "quarto"
+    quarto.write_text(FAKE_QUARTO.format(python=sys.executable))
+    quarto.chmod(0o755)
+    root = tmp_path / "project"
+    env = {
+        **os.environ,
+        "MLOPS_PROJECT_ROOT": str(root),
+        "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
+        env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in ("paper.html", "paper.pdf", "slides.html"):
+        assert (root / "_output" / name).read_text() == "rendered"
+    assert sorted(p.name for p in (root / "_output" / "notebooks").glob("*.ipynb")) == NOTEBOOKS
+    assert "Quarto is not installed" not in result.stderr
