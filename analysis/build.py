@@ -17,11 +17,14 @@ from typing import Any
 import polars as pl
 
 from analysis import atomic, config
+from analysis.enrichment import enrichment_tables, has_enrichment
 from analysis.snapshot import Snapshot
 from analysis.tidy import tidy
 
 REPOS_FILE = "repos.parquet"
 QUALITY_FILE = "quality.json"
+ENRICHMENT_FILE = "enrichment.parquet"
+MONTHLY_FILE = "pull_requests_monthly.parquet"
 
 
 @contextmanager
@@ -45,17 +48,23 @@ def build(snapshot_dir: Path, out: Path) -> dict[str, Any]:
     snapshot = Snapshot(snapshot_dir)
     with gc_paused():
         result = tidy(snapshot.search_pages(), as_of=snapshot.as_of)
+    writers = {out / REPOS_FILE: lambda tmp: result.repos.write_parquet(tmp)}
+    enriched = has_enrichment(snapshot)
+    if enriched:
+        enrichment, monthly = enrichment_tables(snapshot, result.repos)
+        writers[out / ENRICHMENT_FILE] = lambda tmp: enrichment.write_parquet(tmp)
+        writers[out / MONTHLY_FILE] = lambda tmp: monthly.write_parquet(tmp)
     quality = {
         "snapshot": snapshot.folder.name,
         "manifest_sha256": hashlib.sha256(snapshot.manifest_path.read_bytes()).hexdigest(),
+        "enriched": enriched,
         **result.quality,
     }
-    atomic.write_all(
-        {
-            out / REPOS_FILE: lambda tmp: result.repos.write_parquet(tmp),
-            out / QUALITY_FILE: lambda tmp: tmp.write_bytes(atomic.json_bytes(quality)),
-        }
-    )
+    writers[out / QUALITY_FILE] = lambda tmp: tmp.write_bytes(atomic.json_bytes(quality))
+    atomic.write_all(writers)
+    if not enriched:  # a rebuild of the same folder must not keep enrichment of another snapshot
+        for name in (ENRICHMENT_FILE, MONTHLY_FILE):
+            (out / name).unlink(missing_ok=True)
     return quality
 
 
@@ -65,6 +74,8 @@ class Study:
 
     repos: pl.DataFrame
     quality: dict[str, Any]
+    enrichment: pl.DataFrame | None = None  # None when the snapshot was not enriched
+    pull_requests_monthly: pl.DataFrame | None = None
 
     @property
     def as_of(self) -> str:
@@ -73,9 +84,12 @@ class Study:
 
 def load(processed: Path) -> Study:
     """Read the tidy tables written by `build`."""
+    enriched = (processed / ENRICHMENT_FILE).is_file()
     return Study(
         repos=pl.read_parquet(processed / REPOS_FILE),
         quality=json.loads((processed / QUALITY_FILE).read_text()),
+        enrichment=pl.read_parquet(processed / ENRICHMENT_FILE) if enriched else None,
+        pull_requests_monthly=pl.read_parquet(processed / MONTHLY_FILE) if enriched else None,
     )
 
 

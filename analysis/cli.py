@@ -8,6 +8,9 @@ import click
 from analysis import config
 from analysis.snapshot import SnapshotError
 
+#: The talk's topics, collected when neither --topic nor --query is given.
+DEFAULT_TOPICS = ("mlops", "model-management")
+
 
 @click.group()
 def main() -> None:
@@ -45,4 +48,39 @@ def report(snapshot: Path | None) -> None:
     try:
         run(snapshot or config.snapshot_dir())
     except (SnapshotError, config.SnapshotNotFound, ReportError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@main.command()
+@click.option("--topic", "topics", multiple=True, help="A GitHub topic (repeatable); default: the talk's.")
+@click.option("--query", "queries", multiple=True,
+              help='Any search string (repeatable), e.g. "topic:model-management -topic:mlops".')
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Snapshot folder to write.")
+@click.option("--enrich/--no-enrich", default=True, show_default=True,
+              help="Also enrich the repositories (needs a token).")
+def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich: bool) -> None:
+    """Record a snapshot of GitHub search results (resumable: run again to finish)."""
+    from analysis import collect as search
+    from analysis import live
+    from analysis.github import GitHubError
+
+    try:
+        if not topics and not queries:
+            topics = DEFAULT_TOPICS
+        wanted = [search.topic_query(t) for t in topics] + [search.check_query(q) for q in queries]
+        live.collect(out, wanted, enrich)
+    except (search.QueryError, SnapshotError, GitHubError) as e:
+        raise click.ClickException(str(e)) from None
+
+
+@main.command()
+@click.option("--snapshot", type=click.Path(path_type=Path), required=True)
+def enrich(snapshot: Path) -> None:
+    """Add per-repository counts and activity to a collected snapshot (GraphQL; needs a token)."""
+    from analysis import live
+    from analysis.github import GitHubError
+
+    try:
+        live.enrich(snapshot)
+    except (SnapshotError, GitHubError) as e:
         raise click.ClickException(str(e)) from None

@@ -23,6 +23,7 @@ UTC_DATETIME = pl.Datetime("us", "UTC")
 #: The tidy schema of repos.parquet, in column order (GitHub's names where they exist).
 REPO_SCHEMA: dict[str, pl.DataType] = {
     "id": pl.Int64(),
+    "node_id": pl.String(),
     "full_name": pl.String(),
     "owner_login": pl.String(),
     "owner_type": pl.String(),
@@ -67,7 +68,7 @@ def flatten(item: dict[str, Any]) -> tuple:
     owner = get("owner") or {}
     license_ = get("license") or {}
     return (
-        get("id"), get("full_name"), owner.get("login"), owner.get("type"), get("name"),
+        get("id"), get("node_id"), get("full_name"), owner.get("login"), owner.get("type"), get("name"),
         get("description") or None, get("created_at"), get("updated_at"), get("pushed_at"),
         get("stargazers_count"), get("forks_count"), get("open_issues_count"), get("size"),
         get("language"), license_.get("key"), list(get("topics") or ()), get("fork"),
@@ -153,7 +154,9 @@ def quality_report(
     queries = []
     for s in stats:
         wanted = queried_topics(s.query)
-        total = sum(s.slice_totals.values()) if s.slice_totals else None
+        # The whole query's own total_count when it was asked (live collection always asks
+        # it first); else the sum over its date slices.
+        total = s.slice_totals.get("", sum(s.slice_totals.values())) if s.slice_totals else None
         unique = len(s.ids)
         stale = (
             sum(1 for rid in s.ids if not all(t in topics_of[rid] for t in wanted)) if wanted else None

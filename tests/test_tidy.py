@@ -103,7 +103,7 @@ def test_every_column_comes_from_its_github_field(tmp_path):
         assert row[column].strftime("%Y-%m-%dT%H:%M:%SZ") == item[column], column
     assert (row["owner_login"], row["owner_type"], row["license_key"]) == ("acme", "Organization", "apache-2.0")
     assert list(repos.columns) == [
-        "id", "full_name", "owner_login", "owner_type", "name", "description", "created_at",
+        "id", "node_id", "full_name", "owner_login", "owner_type", "name", "description", "created_at",
         "updated_at", "pushed_at", "stargazers_count", "forks_count", "open_issues_count", "size",
         "language", "license_key", "topics", "fork", "archived", "is_template", "has_issues",
         "has_wiki", "has_pages", "has_discussions", "homepage", "matched_queries",

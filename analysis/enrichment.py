@@ -1,0 +1,124 @@
+"""Stored GraphQL answers -> enrichment tables (one row per repository; PRs per month).
+
+`contributors` counts distinct pull-request authors: the talk's "code contributors".
+`issue_authors` counts distinct issue authors: its "bug reporters". Authors whose
+account was deleted (GitHub's ghost, a null author) are not counted.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+import polars as pl
+
+from analysis.snapshot import Snapshot, SnapshotError, read_json, safe_member
+
+GRAPHQL = "/graphql"
+ENRICHMENT_SCHEMA = {
+    "id": pl.Int64, "status": pl.String, "name_with_owner": pl.String,
+    "stargazers": pl.Int64, "forks": pl.Int64, "watchers": pl.Int64,
+    "open_issues": pl.Int64, "closed_issues": pl.Int64,
+    "open_pull_requests": pl.Int64, "merged_pull_requests": pl.Int64, "closed_pull_requests": pl.Int64,
+    "releases": pl.Int64, "latest_release_at": pl.String, "commits": pl.Int64,
+    "contributors": pl.Int64, "issue_authors": pl.Int64,
+    "issues_seen": pl.Int64, "pull_requests_seen": pl.Int64,
+}
+
+
+def has_enrichment(snapshot: Snapshot) -> bool:
+    return any(e["path"] == GRAPHQL for e in snapshot.requests)
+
+
+def count(node: dict[str, Any], field: str) -> int | None:
+    value = node.get(field)
+    return value.get("totalCount") if isinstance(value, dict) else None
+
+
+class Activity:
+    """Issue and pull-request pages of every repository, accumulated."""
+
+    def __init__(self) -> None:
+        self.issue_authors: dict[str, set[str]] = defaultdict(set)
+        self.pr_authors: dict[str, set[str]] = defaultdict(set)
+        self.issues: Counter[str] = Counter()
+        self.pulls: Counter[str] = Counter()
+        self.pr_months: Counter[tuple[str, str]] = Counter()
+
+    def add(self, node_id: str, node: dict[str, Any]) -> None:
+        for item in (node.get("issues") or {}).get("nodes", []):
+            self.issues[node_id] += 1
+            if item.get("author"):
+                self.issue_authors[node_id].add(item["author"]["login"])
+        for item in (node.get("pullRequests") or {}).get("nodes", []):
+            self.pulls[node_id] += 1
+            self.pr_months[(node_id, item["createdAt"][:7])] += 1
+            if item.get("author"):
+                self.pr_authors[node_id].add(item["author"]["login"])
+
+
+def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(enrichment, pull_requests_monthly) from every GraphQL answer in the snapshot."""
+    id_of = dict(zip(repos["node_id"].to_list(), repos["id"].to_list()))
+    name_of = dict(zip(repos["node_id"].to_list(), repos["full_name"].to_list()))
+    counted: dict[str, dict[str, Any] | None] = {}
+    activity = Activity()
+    for i, entry in enumerate(snapshot.requests):
+        if entry["path"] != GRAPHQL:
+            continue
+        path = safe_member(snapshot.folder, entry["file"], f"requests[{i}]")
+        body = read_json(path, f"the response of requests[{i}]")
+        data = body.get("data") if isinstance(body, dict) else None
+        operation = entry["params"].get("operation")
+        variables = entry["params"].get("variables", {})
+        if not isinstance(data, dict):
+            raise SnapshotError(f"{path}: GraphQL response has no 'data'")
+        if operation == "RepoCounts":
+            counted.update(zip(variables["ids"], data["nodes"]))
+        elif operation == "RepoActivity":
+            for node_id, node in zip(variables["ids"], data["nodes"]):
+                if node:
+                    activity.add(node_id, node)
+        elif operation == "RepoActivityMore":
+            k = 0
+            while f"id{k}" in variables:
+                if data.get(f"r{k}"):
+                    activity.add(variables[f"id{k}"], data[f"r{k}"])
+                k += 1
+    rows = []
+    for node_id, node in counted.items():
+        if node_id not in id_of:
+            continue
+        row: dict[str, Any] = {"id": id_of[node_id]}
+        if node is None:
+            row["status"] = "unavailable"  # deleted, or made private, since the search
+        else:
+            renamed = node.get("nameWithOwner") != name_of[node_id]
+            target = ((node.get("defaultBranchRef") or {}).get("target") or {})
+            row |= {
+                "status": "renamed" if renamed else "ok",
+                "name_with_owner": node.get("nameWithOwner"),
+                "stargazers": node.get("stargazerCount"), "forks": node.get("forkCount"),
+                "watchers": count(node, "watchers"),
+                "open_issues": count(node, "openIssues"), "closed_issues": count(node, "closedIssues"),
+                "open_pull_requests": count(node, "openPullRequests"),
+                "merged_pull_requests": count(node, "mergedPullRequests"),
+                "closed_pull_requests": count(node, "closedPullRequests"),
+                "releases": count(node, "releases"),
+                "latest_release_at": (node.get("latestRelease") or {}).get("publishedAt"),
+                "commits": count(target, "history"),
+                "contributors": len(activity.pr_authors.get(node_id, ())),
+                "issue_authors": len(activity.issue_authors.get(node_id, ())),
+                "issues_seen": activity.issues.get(node_id, 0),
+                "pull_requests_seen": activity.pulls.get(node_id, 0),
+            }
+        rows.append(row)
+    enrichment = (
+        pl.DataFrame(rows, schema=ENRICHMENT_SCHEMA)
+        .with_columns(pl.col("latest_release_at").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"))
+        .sort("id")
+    )
+    monthly = pl.DataFrame(
+        [{"id": id_of[n], "month": f"{m}-01", "opened": c} for (n, m), c in activity.pr_months.items() if n in id_of],
+        schema={"id": pl.Int64, "month": pl.String, "opened": pl.Int64},
+    ).with_columns(pl.col("month").str.to_date()).sort(["id", "month"])
+    return enrichment, monthly
