@@ -1,0 +1,120 @@
+"""Clusters of repositories on scaled numeric features: DBSCAN, compared with k-means.
+
+Counts (stars, forks, open issues) span five orders of magnitude, so they enter as
+log1p: on the raw scale a handful of famous projects would be the only variance PCA
+and DBSCAN see. Ages are in years; `has_*` flags are 0/1 (missing counts as 0).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+from sklearn.cluster import DBSCAN, KMeans
+from sklearn.decomposition import PCA
+from sklearn.metrics import silhouette_score
+from sklearn.neighbors import NearestNeighbors
+from sklearn.preprocessing import StandardScaler
+
+SEED = 42
+FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
+FEATURES = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_since_push", *FLAGS)
+VARIANCE_KEPT = 0.9
+DAY = 86_400_000_000  # microseconds
+
+
+def as_of_datetime(as_of: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.timezone.utc)
+
+
+def features(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
+    """id plus the model features, one row per repository."""
+    now = as_of_datetime(as_of)
+    years = lambda col: (pl.lit(now) - pl.col(col)).dt.total_days() / 365.25  # noqa: E731
+    return repos.select(
+        "id",
+        pl.col("stargazers_count").log1p().alias("log_stars"),
+        pl.col("forks_count").log1p().alias("log_forks"),
+        pl.col("open_issues_count").log1p().alias("log_open_issues"),
+        years("created_at").alias("age_years"),
+        years("pushed_at").clip(lower_bound=0).alias("years_since_push"),
+        *(pl.col(f).fill_null(False).cast(pl.Float64) for f in FLAGS),
+    )
+
+
+def knee(values: np.ndarray) -> int:
+    """Index of the point farthest from the chord joining the ends of a sorted curve."""
+    x = np.linspace(0, 1, len(values))
+    y = (values - values[0]) / (values[-1] - values[0] or 1)
+    return int(np.argmax(np.abs(y - x)))
+
+
+@dataclass(frozen=True)
+class Clustering:
+    points: pl.DataFrame  # id, pc1, pc2, dbscan, kmeans
+    kdistance: pl.DataFrame  # rank, distance (sorted k-th neighbour distances)
+    eps: float
+    min_samples: int
+    components: int
+    explained: list[float]
+    dbscan_silhouette: float | None
+    noise_share: float
+    kmeans_k: int
+    kmeans_silhouette: float
+
+
+def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
+    table = features(repos, as_of)
+    scaled = StandardScaler().fit_transform(table.select(FEATURES).to_numpy())
+    pca = PCA(random_state=SEED).fit(scaled)
+    components = int(np.searchsorted(np.cumsum(pca.explained_variance_ratio_), VARIANCE_KEPT) + 1)
+    reduced = pca.transform(scaled)[:, :components]
+    min_samples = 2 * components  # a common rule of thumb (Sander et al., 1998)
+    distances = NearestNeighbors(n_neighbors=min_samples).fit(reduced).kneighbors(reduced)[0][:, -1]
+    curve = np.sort(distances)
+    eps = float(curve[knee(curve)])
+    db = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(reduced)
+    clustered = db >= 0
+    db_sil = (float(silhouette_score(reduced[clustered], db[clustered]))
+              if len(set(db[clustered])) > 1 else None)
+    km_scores = {k: silhouette_score(reduced, KMeans(k, n_init=10, random_state=SEED).fit_predict(reduced))
+                 for k in range(2, 9)}
+    km_k = max(km_scores, key=km_scores.get)
+    km = KMeans(km_k, n_init=10, random_state=SEED).fit_predict(reduced)
+    points = table.select("id").with_columns(
+        pl.Series("pc1", reduced[:, 0]), pl.Series("pc2", reduced[:, 1]),
+        pl.Series("dbscan", db), pl.Series("kmeans", km + 1),
+    )
+    return Clustering(
+        points=points,
+        kdistance=pl.DataFrame({"rank": np.arange(len(curve)), "distance": curve}),
+        eps=eps, min_samples=min_samples, components=components,
+        explained=[float(v) for v in pca.explained_variance_ratio_[:components]],
+        dbscan_silhouette=db_sil, noise_share=float((~clustered).mean()),
+        kmeans_k=km_k, kmeans_silhouette=float(km_scores[km_k]),
+    )
+
+
+def profile(c: Clustering, repos: pl.DataFrame, as_of: str, topics: pl.DataFrame,
+            topic_names: dict[int, str], by: str = "dbscan") -> pl.DataFrame:
+    """Per cluster: size, median stars, age and recency, dominant LDA topic, examples."""
+    joined = (
+        c.points.join(features(repos, as_of), on="id")
+        .join(repos.select("id", "full_name", "stargazers_count"), on="id")
+        .join(topics.select("id", "topic"), on="id", how="left")
+    )
+    rows = []
+    for label in sorted(joined[by].unique().to_list()):
+        members = joined.filter(pl.col(by) == label).sort("stargazers_count", descending=True)
+        dominant = members["topic"].drop_nulls().mode().sort()
+        rows.append({
+            "cluster": "noise" if label < 0 else str(label),
+            "size": members.height,
+            "median_stars": float(members["stargazers_count"].median()),
+            "median_age_years": float(members["age_years"].median()),
+            "median_years_since_push": float(members["years_since_push"].median()),
+            "dominant_topic": topic_names.get(int(dominant[0]), "") if dominant.len() else "",
+            "examples": ", ".join(members["full_name"].head(3).to_list()),
+        })
+    return pl.DataFrame(rows)

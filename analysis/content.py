@@ -1,0 +1,132 @@
+"""What kind of content is posted? A rule-based classifier of repositories.
+
+Every repository gets one label, tried in this order:
+1. learning: a LEARNING term appears in its name, description or topics (course,
+   tutorial, zoomcamp, example, demo, curated or awesome list, workshop, ...); or a
+   LEARNING_NAMED term (book, notes, talks, ...) in its name or topics; or its name says
+   "learning" without being about machine, deep, ... learning;
+2. project: a PROJECT term (app, application, prediction, detection, recognition,
+   forecasting, ...) in its name or description: an application of one problem;
+3. tool: a TOOL term (library, framework, platform, SDK, client, plugin, template,
+   open source, ...) in its name or description. Topics are not used here, because they
+   name the stack a repository uses (model-serving, github-actions) more often than
+   what it is;
+4. project: everything else.
+Terms match whole words of the name (split at -, _, . and camelCase), of the cleaned
+description, and of the topics (also split at hyphens). The rules were tuned on the
+development half of the hand labels only; the held-out half scores them.
+"""
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from analysis.config import SOURCE_ROOT
+from analysis.text import clean
+
+CLASSES = ("learning", "tool", "project")
+LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "content_types.csv"
+
+LEARNING = frozenset({
+    "course", "courses", "coursera", "udemy", "udacity", "nanodegree", "specialization", "zoomcamp",
+    "datatalksclub", "academy", "tutorial", "tutorials", "workshop", "workshops", "bootcamp",
+    "boostcamp", "lecture", "lectures", "lesson", "lessons", "cookbook", "handbook", "homework",
+    "assignment", "assignments", "capstone", "example", "examples", "sample", "samples", "demo",
+    "demos", "demonstration", "demonstrating", "showcase", "showcases", "awesome", "interview",
+    "slides", "dojo", "mooc", "cheatsheet", "overview", "learnings",
+})
+LEARNING_PHRASES = ("curated list", "awesome list", "list of", "knowledge hub")
+LEARNING_NAMED = frozenset({"book", "books", "notes", "talk", "talks", "lab", "labs", "guide", "study"})
+LEARNING_NAME = frozenset({"learning", "learn", "training", "practice"})
+NOT_LEARNING_CONTEXT = frozenset({"machine", "deep", "federated", "reinforcement", "active"})
+PROJECT = frozenset({
+    "app", "apps", "application", "prediction", "predictions", "predict", "predicting", "detection",
+    "detector", "recognition", "forecasting", "forecast", "classification", "classifier",
+    "segmentation", "recommendation", "chatbot", "hackathon", "kaggle", "competition", "analysis",
+})
+TOOL = frozenset({
+    "library", "framework", "platform", "sdk", "client", "toolkit", "plugin", "plugins", "extension",
+    "cli", "operator", "scheduler", "registry", "template", "templates", "cookiecutter", "scaffold",
+    "boilerplate", "accelerator", "accelerators", "package", "manifests", "server", "tool", "tools",
+    "tracker", "dashboard", "orchestrator", "integration", "integrate", "deployment", "opensource",
+    "serve", "api", "infrastructure",
+})
+TOOL_PHRASES = ("open source", "self hosted", "github action")
+CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+SPLIT = re.compile(r"[-_.\s/]+")
+
+
+def name_words(name: str) -> list[str]:
+    return [w for w in SPLIT.split(CAMEL.sub(" ", name).lower()) if w]
+
+
+def classify(name: str, description: str | None, topics: list[str]) -> str:
+    """learning, tool or project, by the rules in the module docstring."""
+    in_name = set(name_words(name))
+    text = clean(description)
+    in_text = set(text.split())
+    in_topics = {part for t in topics for part in [t, *t.split("-")]}
+    if (
+        (in_name | in_text | in_topics) & LEARNING
+        or any(p in text for p in LEARNING_PHRASES)
+        or (in_name | in_topics) & LEARNING_NAMED
+        or (in_name & LEARNING_NAME and not in_name & NOT_LEARNING_CONTEXT)
+    ):
+        return "learning"
+    if (in_name | in_text) & PROJECT:
+        return "project"
+    if (in_name | in_text) & TOOL or any(p in text for p in TOOL_PHRASES):
+        return "tool"
+    return "project"
+
+
+def classify_all(repos: pl.DataFrame) -> pl.DataFrame:
+    """id and content_type for every repository."""
+    return repos.select(
+        "id",
+        pl.struct("name", "description", "topics").map_elements(
+            lambda r: classify(r["name"], r["description"], r["topics"] or []), return_dtype=pl.String
+        ).alias("content_type"),
+    )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    scores: pl.DataFrame  # split, class, precision, recall, support
+    confusion: pl.DataFrame  # split, label, predicted, n
+
+
+def hand_labels(path: Path = LABELS_FILE) -> pl.DataFrame:
+    """The hand-labelled sample; every other row (the 2nd, 4th, ...) is held out from rule tuning."""
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    return pl.DataFrame({
+        "id": [int(r["id"]) for r in rows],
+        "label": [r["label"] for r in rows],
+        "split": ["development" if i % 2 == 0 else "held-out" for i in range(len(rows))],
+    })
+
+
+def evaluate(repos: pl.DataFrame, labels: pl.DataFrame) -> Evaluation:
+    """Precision and recall per class on each split of the hand labels, and overall."""
+    joined = labels.join(classify_all(repos), on="id", how="inner")
+    rows, confusion = [], []
+    for split in ("development", "held-out", "all"):
+        part = joined if split == "all" else joined.filter(pl.col("split") == split)
+        for cls in CLASSES:
+            predicted = part.filter(pl.col("content_type") == cls)
+            actual = part.filter(pl.col("label") == cls)
+            hits = part.filter((pl.col("label") == cls) & (pl.col("content_type") == cls)).height
+            rows.append({
+                "split": split, "class": cls,
+                "precision": hits / predicted.height if predicted.height else None,
+                "recall": hits / actual.height if actual.height else None,
+                "support": actual.height,
+            })
+        confusion.append(part.group_by("label", "content_type").agg(pl.len().alias("n"))
+                         .with_columns(pl.lit(split).alias("split")))
+    return Evaluation(scores=pl.DataFrame(rows), confusion=pl.concat(confusion).rename({"content_type": "predicted"}))

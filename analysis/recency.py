@@ -1,0 +1,28 @@
+"""How recently were repositories pushed to, at the snapshot date?"""
+from __future__ import annotations
+
+import polars as pl
+
+from analysis.clusters import as_of_datetime
+
+RECENT_DAYS = 90
+STALE_DAYS = 365
+
+
+def years_since_push(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
+    now = as_of_datetime(as_of)
+    return repos.select(
+        "id", ((pl.lit(now) - pl.col("pushed_at")).dt.total_seconds() / (365.25 * 86400)).clip(lower_bound=0)
+        .alias("years")
+    )
+
+
+def summary(repos: pl.DataFrame, as_of: str) -> dict[str, float]:
+    """Median years since the last push; shares pushed within 90 days and not for over a year."""
+    years = years_since_push(repos, as_of)["years"]
+    days = years * 365.25
+    return {
+        "median_years": float(years.median()),
+        "share_recent": float((days <= RECENT_DAYS).mean()),
+        "share_stale": float((days > STALE_DAYS).mean()),
+    }
