@@ -68,12 +68,16 @@ def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
     table = features(repos, as_of)
     scaled = StandardScaler().fit_transform(table.select(FEATURES).to_numpy())
     pca = PCA(random_state=SEED).fit(scaled)
-    components = int(np.searchsorted(np.cumsum(pca.explained_variance_ratio_), VARIANCE_KEPT) + 1)
+    # Enough components for VARIANCE_KEPT, and at least the two the PCA-plane figure shows.
+    components = max(2, int(np.searchsorted(np.cumsum(pca.explained_variance_ratio_), VARIANCE_KEPT) + 1))
     reduced = pca.transform(scaled)[:, :components]
     min_samples = 2 * components  # a common rule of thumb (Sander et al., 1998)
     distances = NearestNeighbors(n_neighbors=min_samples).fit(reduced).kneighbors(reduced)[0][:, -1]
     curve = np.sort(distances)
     eps = float(curve[knee(curve)])
+    if eps <= 0:  # many identical repositories: use the smallest distance that separates any
+        positive = curve[curve > 0]
+        eps = float(positive.min()) if positive.size else 1e-6
     db = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(reduced)
     clustered = db >= 0
     db_sil = (float(silhouette_score(reduced[clustered], db[clustered]))

@@ -18,6 +18,8 @@ OUTPUT_ENV = "MLOPS_OUTPUT_DIR"
 ROOT_ENV = "MLOPS_PROJECT_ROOT"
 #: The checkout: committed sources (notebooks, Quarto documents) are always read from here.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
+#: Environment variable naming the team's shared folder (default: `shared/` beside the checkout).
+SHARED_ENV = "MLOPS_SHARED_DIR"
 
 
 class SnapshotNotFound(RuntimeError):
@@ -71,3 +73,9 @@ def processed_dir(snapshot: Path | None = None) -> Path:
         return Path(os.environ[PROCESSED_ENV]).expanduser().resolve()
     snapshot = snapshot or snapshot_dir()
     return project_root() / "data" / "processed" / snapshot.name
+
+
+def curated_tools_file() -> Path:
+    """The hand-curated list of MLOps tools with their task, read in place from shared/."""
+    shared = Path(os.environ.get(SHARED_ENV, SOURCE_ROOT.parent / "shared"))
+    return shared / "reference" / "mlops-tools-curated-2023.csv"

@@ -130,3 +130,19 @@ def evaluate(repos: pl.DataFrame, labels: pl.DataFrame) -> Evaluation:
         confusion.append(part.group_by("label", "content_type").agg(pl.len().alias("n"))
                          .with_columns(pl.lit(split).alias("split")))
     return Evaluation(scores=pl.DataFrame(rows), confusion=pl.concat(confusion).rename({"content_type": "predicted"}))
+
+
+def shares(repos: pl.DataFrame, labels: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
+    """Per type: the classifier's share of all repositories, and the hand-labelled sample's
+    share with a Wilson confidence interval (the unbiased estimate, from fewer repositories)."""
+    from statsmodels.stats.proportion import proportion_confint
+
+    predicted = classify_all(repos)["content_type"]
+    rows = []
+    for cls in CLASSES:
+        hits = int((labels["label"] == cls).sum())
+        low, high = proportion_confint(hits, labels.height, alpha=1 - level, method="wilson")
+        rows.append({"content_type": cls, "repos": int((predicted == cls).sum()),
+                     "share": float((predicted == cls).mean()), "sample_share": hits / labels.height,
+                     "sample_low": float(low), "sample_high": float(high)})
+    return pl.DataFrame(rows)

@@ -1,22 +1,46 @@
 """One function per figure: results in, a plotnine ggplot in the house theme out."""
 from __future__ import annotations
 
+import numpy as np
+import pandas as pd
 import polars as pl
+from mizani.formatters import comma_format, percent_format
 from plotnine import (
     aes,
+    coord_fixed,
     coord_flip,
+    element_blank,
+    element_text,
+    facet_wrap,
+    geom_boxplot,
     geom_col,
+    geom_density,
+    geom_hline,
     geom_histogram,
+    geom_line,
+    geom_point,
+    geom_pointrange,
+    geom_polygon,
+    geom_ribbon,
+    geom_segment,
     geom_step,
+    geom_text,
+    geom_tile,
+    geom_vline,
     ggplot,
     labs,
+    scale_color_manual,
+    scale_fill_gradient,
+    scale_x_continuous,
     scale_x_date,
+    scale_x_discrete,
     scale_x_log10,
     scale_y_continuous,
+    scale_y_log10,
+    theme,
 )
-from mizani.formatters import comma_format, percent_format
 
-from analysis.theme import ACCENT, theme_house
+from analysis.theme import ACCENT, MUTED, PALETTE, theme_house
 
 
 def languages(shares: pl.DataFrame) -> ggplot:
@@ -55,4 +79,235 @@ def stars(repos: pl.DataFrame) -> ggplot:
         + scale_x_log10(labels=comma_format())
         + labs(x="Stars (log scale; 0 shown as 1)", y="Repositories")
         + theme_house()
+    )
+
+
+def not_measured(message: str) -> ggplot:
+    """An empty panel that says what the snapshot does not measure, instead of inventing it."""
+    return (
+        ggplot(pd.DataFrame({"x": [0.5], "y": [0.5], "label": [message]}), aes("x", "y", label="label"))
+        + geom_text(size=14, color=MUTED)
+        + scale_x_continuous(limits=(0, 1))
+        + scale_y_continuous(limits=(0, 1))
+        + theme_house()
+        + theme(axis_text=element_blank(), axis_title=element_blank(), panel_grid_major=element_blank())
+    )
+
+
+def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
+    """Coherence and held-out perplexity over the grid of topic counts, the chosen k marked."""
+    long = grid.unpivot(index="k", on=["coherence", "perplexity"], variable_name="measure").to_pandas()
+    long["measure"] = long["measure"].map({"coherence": "Mean NPMI coherence (higher is better)",
+                                           "perplexity": "Held-out perplexity (lower is better)"})
+    return (
+        ggplot(long, aes("k", "value"))
+        + geom_line(color=ACCENT) + geom_point(color=ACCENT, size=2.5)
+        + geom_vline(xintercept=chosen, linetype="dashed", color=PALETTE[5])
+        + facet_wrap("~measure", scales="free_y")
+        + labs(x="Number of topics", y="")
+        + theme_house()
+    )
+
+
+def lda_topics(terms: pl.DataFrame, names: dict[int, str], n: int = 8) -> ggplot:
+    """Top terms of each topic, by weight, one panel per topic."""
+    data = terms.filter(pl.col("rank") <= n).with_columns(
+        pl.col("topic").replace_strict({k: f"{k}: {v}" for k, v in names.items()}).alias("panel"),
+        (pl.col("term") + "\u200b" + pl.col("topic").cast(pl.String)).alias("key"),
+    ).to_pandas()
+    order = data.sort_values(["topic", "weight"])["key"].tolist()
+    data["key"] = pd.Categorical(data["key"], categories=order, ordered=True)
+    return (
+        ggplot(data, aes("key", "weight"))
+        + geom_col(fill=ACCENT)
+        + coord_flip()
+        + facet_wrap("~panel", scales="free_y", ncol=min(4, len(names)))
+        + scale_x_discrete(labels=lambda keys: [k.split("\u200b")[0] for k in keys])
+        + labs(x="", y="Weight of the term in the topic")
+        + theme_house(base_size=11)
+    )
+
+
+def clusters(points: pl.DataFrame, by: str = "dbscan") -> ggplot:
+    """The PCA plane coloured by cluster; DBSCAN noise in grey."""
+    data = points.with_columns(
+        pl.when(pl.col(by) < 0).then(pl.lit("noise")).otherwise(pl.col(by).cast(pl.String)).alias("cluster")
+    ).to_pandas()
+    levels = sorted(set(data["cluster"]) - {"noise"}, key=int) + (["noise"] if (data["cluster"] == "noise").any() else [])
+    data["cluster"] = pd.Categorical(data["cluster"], categories=levels, ordered=True)
+    colours = dict(zip([lv for lv in levels if lv != "noise"], PALETTE)) | {"noise": MUTED}
+    return (
+        ggplot(data, aes("pc1", "pc2", color="cluster"))
+        + geom_point(alpha=0.7, size=1.6)
+        + scale_color_manual(values=colours)
+        + labs(x="First principal component", y="Second principal component", color="Cluster")
+        + theme_house()
+        + theme(legend_position="right")
+    )
+
+
+def kdistance(curve: pl.DataFrame, eps: float, k: int) -> ggplot:
+    """Sorted distances to the k-th neighbour; eps is read at the knee."""
+    return (
+        ggplot(curve.to_pandas(), aes("rank", "distance"))
+        + geom_line(color=ACCENT, size=1)
+        + geom_hline(yintercept=eps, linetype="dashed", color=PALETTE[5])
+        + labs(x="Repositories, sorted", y=f"Distance to the {k}th nearest neighbour")
+        + theme_house()
+    )
+
+
+def growth(observed: pl.DataFrame, fitted: pl.DataFrame) -> ggplot:
+    """Repositories created per quarter, with the fitted growth curve and its 95% band."""
+    return (
+        ggplot()
+        + geom_ribbon(fitted.to_pandas(), aes("quarter", ymin="low", ymax="high"), fill=ACCENT, alpha=0.2)
+        + geom_line(fitted.to_pandas(), aes("quarter", "fit"), color=ACCENT, size=1)
+        + geom_point(observed.to_pandas(), aes("quarter", "created"), color=PALETTE[1], size=2)
+        + scale_x_date(date_labels="%Y")
+        + labs(x="Quarter of creation", y="Repositories created")
+        + theme_house()
+    )
+
+
+def recency(years: pl.DataFrame) -> ggplot:
+    """Density of years since the last push, with the 90-day and one-year marks."""
+    return (
+        ggplot(years.to_pandas(), aes("years"))
+        + geom_density(fill=ACCENT, alpha=0.4, color=ACCENT)
+        + geom_vline(xintercept=90 / 365.25, linetype="dashed", color=PALETTE[2])
+        + geom_vline(xintercept=1, linetype="dashed", color=PALETTE[5])
+        + labs(x="Years since the last push (dashed: 90 days, one year)", y="Density")
+        + theme_house()
+    )
+
+
+def circle(radius: float, points: int = 120) -> tuple[np.ndarray, np.ndarray]:
+    t = np.linspace(0, 2 * np.pi, points)
+    return radius * np.cos(t), radius + radius * np.sin(t)
+
+
+def size(sizes: pl.DataFrame) -> ggplot:
+    """The talk's nested circles, area proportional to each total, resting on one baseline.
+
+    Labels stand in a column on the right, level with the top of their circle. A layer the
+    snapshot does not measure is drawn as a dashed outline labelled as such.
+    """
+    outer = float(sizes["total"].max())
+    polygons, labels = [], []
+    for i, row in enumerate(sizes.iter_rows(named=True)):
+        measured = row["measured"]
+        radius = np.sqrt(row["total"] / outer) if measured else 0.55 ** (i + 0.5)
+        x, y = circle(radius)
+        polygons.append(pd.DataFrame({"x": x, "y": y, "layer": row["label"], "measured": measured}))
+        value = f"{row['total']:,}" if measured else "not measured"
+        labels.append({"x0": 0.0, "x": 1.15, "y": 2 * radius, "label": f"{row['label']}: {value}"})
+    shapes = pd.concat(polygons)
+    text = pd.DataFrame(labels)
+    return (
+        ggplot()
+        + geom_polygon(shapes[shapes["measured"]], aes("x", "y", group="layer"), fill=ACCENT, alpha=0.25,
+                       color=ACCENT)
+        + geom_polygon(shapes[~shapes["measured"]], aes("x", "y", group="layer"), fill="none", color=MUTED,
+                       linetype="dashed")
+        + geom_segment(text, aes(x="x0", xend="x", y="y", yend="y"), color=MUTED, size=0.4)
+        + geom_text(text, aes("x", "y", label="label"), size=12, ha="left", nudge_x=0.03)
+        + scale_x_continuous(limits=(-1.05, 3.4))
+        + coord_fixed()
+        + theme_house()
+        + theme(axis_text=element_blank(), axis_title=element_blank(), panel_grid_major=element_blank())
+    )
+
+
+def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
+    """Pull requests opened per month across all repositories (or what is not measured)."""
+    if monthly is None:
+        return not_measured("Not measured: this snapshot has no enrichment\n"
+                            "(pull requests come from `python -m analysis enrich`)")
+    return (
+        ggplot(monthly.to_pandas(), aes("month", "opened"))
+        + geom_line(color=ACCENT, size=1)
+        + scale_x_date(date_labels="%Y")
+        + scale_y_continuous(labels=comma_format())
+        + labs(x="Month", y="Pull requests opened")
+        + theme_house()
+    )
+
+
+def content_types(shares: pl.DataFrame) -> ggplot:
+    """Share of repositories per content type (classifier), with the hand-labelled estimate and CI."""
+    data = shares.to_pandas()
+    return (
+        ggplot(data, aes("content_type", "share"))
+        + geom_col(fill=ACCENT, width=0.6)
+        + geom_pointrange(aes(y="sample_share", ymin="sample_low", ymax="sample_high"), color=PALETTE[5])
+        + scale_y_continuous(labels=percent_format())
+        + labs(x="", y="Share of repositories")
+        + theme_house()
+    )
+
+
+def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
+    """Stars per repository by content type (log scale)."""
+    data = repos.join(content, on="id").select(
+        "content_type", (pl.col("stargazers_count") + 1).alias("stars")).to_pandas()
+    return (
+        ggplot(data, aes("content_type", "stars"))
+        + geom_boxplot(fill=ACCENT, alpha=0.3, outlier_alpha=0.3)
+        + scale_y_log10(labels=comma_format())
+        + labs(x="", y="Stars + 1 (log scale)")
+        + theme_house()
+    )
+
+
+def cloud(prevalence: pl.DataFrame) -> ggplot:
+    data = prevalence.to_pandas()
+    data["provider"] = pd.Categorical(data["provider"], categories=data.sort_values("share")["provider"], ordered=True)
+    return (
+        ggplot(data, aes("provider", "share"))
+        + geom_col(fill=ACCENT)
+        + coord_flip()
+        + scale_y_continuous(labels=percent_format())
+        + labs(x="", y="Share of repositories naming it in topics or description")
+        + theme_house()
+    )
+
+
+def dataops(matrix: pl.DataFrame) -> ggplot:
+    """Heat map of topic co-occurrence (Jaccard), data-engineering topics first."""
+    size_of = {a: n for a, b, n in matrix.select("a", "b", "repos").iter_rows() if a == b}
+    data = matrix.with_columns(
+        pl.struct("a", "b", "repos").map_elements(
+            lambda r: r["repos"] / (size_of[r["a"]] + size_of[r["b"]] - r["repos"]) if r["a"] != r["b"] else None,
+            return_dtype=pl.Float64,
+        ).alias("jaccard")
+    ).to_pandas()
+    order = (matrix.filter(pl.col("a") == pl.col("b")).sort(["a_is_data", "repos"], descending=[True, True])["a"]
+             .to_list())
+    data["a"] = pd.Categorical(data["a"], categories=order, ordered=True)
+    data["b"] = pd.Categorical(data["b"], categories=order[::-1], ordered=True)
+    return (
+        ggplot(data, aes("a", "b", fill="jaccard"))
+        + geom_tile(color="white")
+        + scale_fill_gradient(low="#F0F4F8", high=ACCENT, na_value="#FFFFFF")
+        + labs(x="", y="", fill="Jaccard")
+        + theme_house(base_size=10)
+        + theme(axis_text_x=element_text(rotation=60, ha="right"), legend_position="right",
+                figure_size=(10, 6.2))
+    )
+
+
+def survival(curves: pl.DataFrame) -> ggplot:
+    """Kaplan-Meier curves of staying active, one panel per grouping."""
+    data = curves.to_pandas()
+    data["by"] = data["by"].map({"content_type": "By content type", "owner_type": "By owner type"})
+    return (
+        ggplot(data, aes("years", "survival", color="group"))
+        + geom_step(size=1)
+        + facet_wrap("~by")
+        + scale_color_manual(values=PALETTE)
+        + scale_y_continuous(labels=percent_format(), limits=(0, 1))
+        + labs(x="Years since creation", y="Share still active", color="")
+        + theme_house()
+        + theme(legend_position="bottom")
     )

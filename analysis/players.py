@@ -1,0 +1,80 @@
+"""Key players: the repositories and owners that dominate stars and activity, by task."""
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+import polars as pl
+
+from analysis.config import curated_tools_file
+
+#: Keyword rules for a repository's task when the curated list does not name it (first match).
+TASK_RULES = (
+    ("serving", ("serving", "serve", "inference", "deploy", "deployment")),
+    ("monitoring", ("monitoring", "monitor", "drift", "observability")),
+    ("versioning / tracking", ("version", "versioning", "tracking", "registry", "experiment", "experiments")),
+    ("training / tuning", ("hyperparameter", "automl", "tuning", "training")),
+    ("data", ("data", "dataset", "datasets", "labeling", "annotation", "feature", "vector", "database", "quality")),
+    ("orchestration", ("pipeline", "pipelines", "workflow", "workflows", "orchestration", "orchestrator")),
+    ("platform", ("platform", "mlops")),
+)
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def normal(name: str) -> str:
+    return "".join(WORD.findall(name.lower()))
+
+
+def curated_tasks(path: Path | None = None) -> dict[str, str]:
+    """Normalised tool name -> task, from the hand-curated list ({} when it is not there)."""
+    path = path or curated_tools_file()
+    if not path.is_file():
+        return {}
+    with open(path, newline="") as f:
+        return {normal(r["name"]): r["type"].strip().replace("lifecyle", "lifecycle") for r in csv.DictReader(f)}
+
+
+def task_of(name: str, owner: str, description: str | None, topics: list[str], curated: dict[str, str],
+            content_type: str = "") -> str:
+    """The curated list's task for a listed tool; else learning material; else keyword rules."""
+    for candidate in (name, owner):
+        if normal(candidate) in curated:
+            return curated[normal(candidate)]
+    if content_type == "learning":
+        return "learning material"
+    words = set(WORD.findall((description or "").lower())) | {p for t in topics for p in t.split("-")}
+    for task, terms in TASK_RULES:
+        if words & set(terms):
+            return task
+    return "other"
+
+
+def key_repositories(repos: pl.DataFrame, content: pl.DataFrame, n: int = 12) -> pl.DataFrame:
+    """The most-starred repositories, with content type and task."""
+    curated = curated_tasks()
+    top = repos.join(content, on="id").sort(["stargazers_count", "id"], descending=[True, False]).head(n)
+    return top.select(
+        pl.col("full_name").alias("repository"),
+        pl.col("stargazers_count").alias("stars"),
+        pl.col("forks_count").alias("forks"),
+        "content_type",
+        pl.struct("name", "owner_login", "description", "topics", "content_type").map_elements(
+            lambda r: task_of(r["name"], r["owner_login"], r["description"], r["topics"] or [], curated,
+                              r["content_type"]),
+            return_dtype=pl.String,
+        ).alias("task"),
+    )
+
+
+def key_owners(repos: pl.DataFrame, n: int = 10) -> pl.DataFrame:
+    """Owners (organisations and users) by total stars over their repositories in the study."""
+    return (
+        repos.sort("stargazers_count", descending=True)
+        .group_by("owner_login", "owner_type")
+        .agg(pl.len().alias("repos"), pl.col("stargazers_count").sum().alias("stars"),
+             pl.col("name").first().alias("top_repository"))
+        .with_columns((pl.col("stars") / repos["stargazers_count"].sum()).alias("share_of_stars"))
+        .sort(["stars", "owner_login"], descending=[True, False])
+        .head(n)
+    )

@@ -1,0 +1,136 @@
+"""When do repositories go inactive? Kaplan-Meier curves, log-rank tests and a Cox model.
+
+A repository "goes inactive" when it has had no push for INACTIVE_DAYS. For one that
+has, the event happens INACTIVE_DAYS after its last push, and the duration runs from
+creation to then. For the rest, the duration runs from creation to the snapshot date,
+censored (it may go inactive later).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import polars as pl
+from scipy import stats
+from statsmodels.duration.hazard_regression import PHReg
+from statsmodels.duration.survfunc import SurvfuncRight, survdiff
+
+from analysis.clusters import as_of_datetime
+
+INACTIVE_DAYS = 365
+LEVEL = 0.95
+YEAR_DAYS = 365.25
+
+
+def durations(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
+    """id, years (duration), inactive (event observed) per repository."""
+    now = as_of_datetime(as_of)
+    gap = pl.duration(days=INACTIVE_DAYS)
+    inactive = (pl.lit(now) - pl.col("pushed_at")) > gap
+    end = pl.when(inactive).then(pl.col("pushed_at") + gap).otherwise(pl.lit(now))
+    return repos.select(
+        "id",
+        ((end - pl.col("created_at")).dt.total_seconds() / (YEAR_DAYS * 86400)).clip(lower_bound=1 / YEAR_DAYS)
+        .alias("years"),
+        inactive.alias("inactive"),
+    )
+
+
+def km_curves(data: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Kaplan-Meier survival per group: group, years, survival (a step function from 1)."""
+    rows = []
+    for name in sorted(data[group].unique().to_list()):
+        part = data.filter(pl.col(group) == name)
+        sf = SurvfuncRight(part["years"].to_numpy(), part["inactive"].cast(pl.Int8).to_numpy())
+        rows.append(pl.DataFrame({"group": [name] * (len(sf.surv_times) + 1),
+                                  "years": np.r_[0.0, sf.surv_times],
+                                  "survival": np.r_[1.0, sf.surv_prob]}))
+    return pl.concat(rows).with_columns(pl.lit(group).alias("by"))
+
+
+def median_survival(data: pl.DataFrame, group: str) -> pl.DataFrame:
+    """Per group: repositories, inactive share, and median years to inactivity (null if not reached)."""
+    rows = []
+    for name in sorted(data[group].unique().to_list()):
+        part = data.filter(pl.col(group) == name)
+        sf = SurvfuncRight(part["years"].to_numpy(), part["inactive"].cast(pl.Int8).to_numpy())
+        below = np.nonzero(sf.surv_prob <= 0.5)[0]
+        rows.append({"by": group, "group": name, "repos": part.height,
+                     "inactive_share": float(part["inactive"].mean()),
+                     "median_years": float(sf.surv_times[below[0]]) if below.size else None})
+    return pl.DataFrame(rows)
+
+
+def p_text(p: float) -> str:
+    """A p-value for prose and tables; below double precision it is only an upper bound."""
+    return "p < 1e-16" if p < 1e-16 else f"p = {p:.2g}"
+
+
+def logrank(data: pl.DataFrame, group: str) -> tuple[float, float]:
+    """Log-rank chi-squared and p-value for equal survival across the groups."""
+    chisq, p = survdiff(data["years"].to_numpy(), data["inactive"].cast(pl.Int8).to_numpy(),
+                        data[group].to_numpy())
+    return float(chisq), float(p)
+
+
+@dataclass(frozen=True)
+class CoxResult:
+    table: pl.DataFrame  # term, hazard_ratio, low, high, p, ph_p
+    n: int
+    events: int
+    global_ph_p: float
+
+
+def license_group(key: str | None) -> str:
+    return "none" if key is None else key if key in ("mit", "apache-2.0") else "other"
+
+
+def covariates(repos: pl.DataFrame, content: pl.DataFrame, top_languages: int = 3) -> pl.DataFrame:
+    """Model covariates: log stars, owner type, license group, content type, language group."""
+    languages = (repos["language"].drop_nulls().value_counts(sort=True)["language"].head(top_languages).to_list())
+    return repos.join(content, on="id").select(
+        "id",
+        pl.col("stargazers_count").log1p().alias("log_stars"),
+        pl.col("owner_type").fill_null("User"),
+        pl.col("license_key").map_elements(license_group, return_dtype=pl.String, skip_nulls=False).alias("license"),
+        "content_type",
+        pl.when(pl.col("language").is_in(languages)).then(pl.col("language")).otherwise(pl.lit("Other"))
+        .alias("language"),
+    )
+
+
+def cox(data: pl.DataFrame) -> CoxResult:
+    """Cox proportional hazards of going inactive, with a Schoenfeld-residual check.
+
+    Reference levels: User owners, no license, project content, Python. The PH check
+    correlates each covariate's Schoenfeld residuals with the rank of event time; a small
+    p-value says that covariate's hazard ratio drifts with time.
+    """
+    frame = data.to_pandas()
+    formula = ("years ~ log_stars + C(owner_type, Treatment('User')) + C(license, Treatment('none'))"
+               " + C(content_type, Treatment('project')) + C(language, Treatment('Python'))")
+    model = PHReg.from_formula(formula, frame, status=frame["inactive"].astype(int).to_numpy(), ties="efron")
+    result = model.fit()
+    ci = np.exp(result.conf_int(alpha=1 - LEVEL))
+    residuals = result.schoenfeld_residuals
+    observed = ~np.isnan(residuals[:, 0])
+    time_rank = stats.rankdata(frame["years"].to_numpy()[observed])
+    ph = [float(stats.pearsonr(time_rank, residuals[observed, j])[1]) for j in range(residuals.shape[1])]
+    global_p = float(stats.combine_pvalues(ph, method="fisher")[1])
+    terms = [clean_term(t) for t in model.exog_names]
+    table = pl.DataFrame({
+        "term": terms, "hazard_ratio": np.exp(result.params), "low": ci[:, 0], "high": ci[:, 1],
+        "p": result.pvalues, "ph_p": ph,
+    })
+    return CoxResult(table=table, n=len(frame), events=int(frame["inactive"].sum()), global_ph_p=global_p)
+
+
+def clean_term(term: str) -> str:
+    """`C(owner_type, Treatment('User'))[T.Organization]` -> `owner_type: Organization`."""
+    if term.startswith("C("):
+        name = term[2:term.index(",")]
+        level = term[term.index("[T.") + 3 : -1]
+        return f"{name}: {level}"
+    return term

@@ -1,0 +1,187 @@
+"""Analysis functions on small inputs whose answers are known (hand computations, named examples)."""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import polars as pl
+import pytest
+from scipy import sparse
+from snapshots import repo_item
+
+from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival
+from analysis.text import clean
+
+UTC = dt.timezone.utc
+
+
+def repos_frame(rows: list[dict]) -> pl.DataFrame:
+    """A minimal repos table with the columns the analyses read."""
+    defaults = {"description": None, "topics": [], "language": "Python", "license_key": "mit",
+                "owner_type": "User", "stargazers_count": 1, "forks_count": 0, "open_issues_count": 0,
+                "has_issues": True, "has_wiki": False, "has_pages": False, "has_discussions": False,
+                "owner_login": "o"}
+    filled = [{**defaults, "id": i, "name": f"r{i}", "full_name": f"o/r{i}", **r} for i, r in enumerate(rows)]
+    return pl.DataFrame(filled).with_columns(
+        pl.col("created_at", "pushed_at").str.to_datetime("%Y-%m-%d", time_zone="UTC")
+    )
+
+
+# -- text and LDA ---------------------------------------------------------------------------
+def test_clean_removes_urls_emoji_and_shortcodes():
+    text = "🚀 Deploy :rocket: models, see https://example.com/x?y=1 and www.site.org! End-to-end."
+    assert clean(text) == "deploy models see and endtoend"
+    assert clean(None) == "" and clean("") == ""
+
+
+def test_npmi_of_perfect_and_disjoint_terms():
+    # terms 0 and 1 always together; term 2 never with them
+    binary = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 1]]))
+    assert lda.npmi_coherence(binary, np.array([0, 1])) == pytest.approx(1.0)
+    assert lda.npmi_coherence(binary, np.array([0, 2])) == pytest.approx(-1.0)
+
+
+def test_lda_finds_planted_topics_and_is_deterministic():
+    a = "kubernetes cluster helm deploy serving container"
+    b = "course lesson homework tutorial student notebook"
+    rows = [{"description": " ".join(np.random.default_rng(i).permutation((a if i % 2 else b).split())),
+             "created_at": "2021-01-01", "pushed_at": "2022-01-01"} for i in range(60)]
+    repos = repos_frame(rows)
+    first, second = lda.choose(repos, ks=(2, 3)), lda.choose(repos, ks=(2, 3))
+    assert first.k == 2
+    assert first.terms.equals(second.terms) and first.assignments.equals(second.assignments)
+    groups = first.assignments.join(repos.select("id", "description"), on="id")
+    for topic in (1, 2):
+        texts = groups.filter(pl.col("topic") == topic)["description"].to_list()
+        assert all(("kubernetes" in t) == ("kubernetes" in texts[0]) for t in texts)
+
+
+# -- clusters ------------------------------------------------------------------------------
+def test_knee_of_a_hockey_stick():
+    curve = np.r_[np.linspace(0, 1, 90), np.linspace(1.5, 20, 10)]
+    assert 88 <= clusters.knee(curve) <= 90
+
+
+def test_clusters_separate_two_planted_groups():
+    rows = [{"stargazers_count": 5000 + i if i < 30 else i % 3, "forks_count": 500 if i < 30 else 0,
+             "open_issues_count": 50 if i < 30 else 0, "has_wiki": i < 30,
+             "created_at": "2018-01-01" if i < 30 else "2022-06-01", "pushed_at": "2023-01-01"}
+            for i in range(90)]
+    c = clusters.cluster(repos_frame(rows), "2023-01-19")
+    for method in ("kmeans", "dbscan"):  # no cluster mixes the two planted groups
+        labels = c.points[method].to_list()
+        assert not set(labels[:30]) & set(labels[30:]) - {-1}, method
+    assert c.eps > 0
+
+
+# -- growth --------------------------------------------------------------------------------
+def test_growth_recovers_a_known_doubling_time():
+    rng = np.random.default_rng(7)
+    rows = []
+    for q in range(24):  # quarterly counts doubling every year: 2 ** (q / 4)
+        day = dt.date(2017, 1, 1) + dt.timedelta(days=91.3 * q + 10)
+        rows += [{"created_at": day.isoformat(), "pushed_at": "2023-01-01"}] * int(rng.poisson(5 * 2 ** (q / 4)))
+    g = growth.fit(repos_frame(rows), "2023-01-19")
+    assert g.doubling_years_ci[0] <= 1.0 <= g.doubling_years_ci[1]
+    assert g.yearly_growth == pytest.approx(1.0, abs=0.25)
+    assert g.observed["quarter"].max() < dt.date(2023, 1, 1)  # the snapshot's own quarter is left out
+
+
+# -- recency and survival -------------------------------------------------------------------
+def test_recency_shares():
+    rows = [{"created_at": "2020-01-01", "pushed_at": p} for p in ("2023-01-10", "2022-12-01", "2022-06-01", "2021-01-01")]
+    s = recency.summary(repos_frame(rows), "2023-01-19")
+    assert s["share_recent"] == 0.5 and s["share_stale"] == 0.25
+
+
+def test_durations_slice_and_censor():
+    rows = [{"created_at": "2020-01-01", "pushed_at": "2021-01-01"},  # inactive since 2022-01-01
+            {"created_at": "2020-01-01", "pushed_at": "2022-12-01"}]  # still active: censored
+    d = survival.durations(repos_frame(rows), "2023-01-01")
+    assert d["inactive"].to_list() == [True, False]
+    assert d["years"].to_list() == pytest.approx([731 / 365.25, 1096 / 365.25])
+
+
+def test_kaplan_meier_matches_a_hand_computation():
+    # times 1,2,2+,3,4+: S(1)=4/5, S(2)=4/5*3/4, S(3)=0.6*1/2
+    data = pl.DataFrame({"years": [1.0, 2.0, 2.0, 3.0, 4.0], "inactive": [True, True, False, True, False],
+                         "g": ["a"] * 5})
+    curve = survival.km_curves(data, "g")
+    assert curve["years"].to_list() == [0.0, 1.0, 2.0, 3.0]
+    assert curve["survival"].to_list() == pytest.approx([1.0, 0.8, 0.6, 0.3])
+    assert survival.median_survival(data, "g")["median_years"][0] == 3.0
+
+
+def test_logrank_and_cox_see_a_planted_hazard_ratio():
+    rng = np.random.default_rng(3)
+    n = 600
+    org = rng.random(n) < 0.5
+    times = rng.exponential(np.where(org, 4.0, 2.0))  # users go inactive twice as fast
+    censor = rng.uniform(0, 6, n)
+    data = pl.DataFrame({
+        "id": np.arange(n), "years": np.minimum(times, censor), "inactive": times <= censor,
+        "owner_type": np.where(org, "Organization", "User"), "log_stars": rng.normal(size=n),
+        "license": "none", "content_type": "project", "language": "Python",
+    })
+    assert survival.logrank(data, "owner_type")[1] < 1e-6
+    row = survival.cox(data).table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
+    assert row["low"] < 0.5 < row["high"]
+
+
+# -- content, adoption, community, players --------------------------------------------------
+@pytest.mark.parametrize("name,description,topics,expected", [
+    ("mlops-zoomcamp", "Free MLOps course from DataTalks.Club", ["course"], "learning"),
+    ("awesome-mlops", "A curated list of references for MLOps", ["awesome-list"], "learning"),
+    ("Learning-MLOps", "My notes", [], "learning"),
+    ("machine-learning-platform", "Deploy models", [], "tool"),
+    ("mlflow", "Open source platform for the machine learning lifecycle", ["ml"], "tool"),
+    ("churn-prediction", "Predict customer churn with an API", ["fastapi"], "project"),
+    ("my-repo", "Some code", ["model-serving"], "project"),  # topics name the stack, not the kind
+])
+def test_content_classifier_on_named_examples(name, description, topics, expected):
+    assert content.classify(name, description, topics) == expected
+
+
+def test_content_evaluation_counts(tmp_path):
+    repos = pl.DataFrame([
+        {"id": i, "name": n, "description": d, "topics": []}
+        for i, (n, d) in enumerate([("x-course", ""), ("y-library", "a library"), ("z", "app"), ("w", "")])
+    ])
+    labels_file = tmp_path / "labels.csv"
+    labels_file.write_text("id,full_name,label\n0,a,learning\n1,b,tool\n2,c,learning\n3,d,project\n")
+    labels = content.hand_labels(labels_file)
+    scores = content.evaluate(repos, labels).scores.filter(pl.col("split") == "all")
+    learning = scores.filter(pl.col("class") == "learning").row(0, named=True)
+    assert (learning["precision"], learning["recall"], learning["support"]) == (1.0, 0.5, 2)
+    project = scores.filter(pl.col("class") == "project").row(0, named=True)
+    assert (project["precision"], project["recall"]) == (0.5, 1.0)
+
+
+def test_cloud_prevalence_per_provider():
+    repos = pl.DataFrame({"topics": [["aws", "kubernetes"], ["azure-ml"], [], ["k8s"]],
+                          "description": [None, None, "Deploy to SageMaker", "docker images"]})
+    got = dict(adoption.cloud_prevalence(repos).select("provider", "repos").iter_rows())
+    assert got["AWS"] == 2 and got["Azure"] == 1 and got["Kubernetes"] == 2 and got["Docker"] == 1
+    assert got["Any of these"] == 4
+
+
+def test_modularity_of_two_separate_cliques_is_one_half():
+    matrix = pl.DataFrame([{"a": a, "b": b, "repos": 1 if (a < "m") == (b < "m") else 0}
+                           for a in ("a1", "a2", "n1", "n2") for b in ("a1", "a2", "n1", "n2")])
+    assert adoption.modularity(matrix, ("a1", "a2"), ("n1", "n2")) == pytest.approx(0.5)
+    assert adoption.modularity(matrix, ("a1", "n1"), ("a2", "n2")) < 0
+
+
+def test_sizes_say_not_measured_without_enrichment():
+    repos = pl.DataFrame({"stargazers_count": [3, 4]})
+    s = community.sizes(repos, None)
+    assert s["measured"].to_list() == [True, False, False] and s["total"].to_list() == [7, None, None]
+    enriched = pl.DataFrame({"status": ["ok", "unavailable"], "issue_authors": [5, None], "contributors": [2, None]})
+    assert community.sizes(repos, enriched)["total"].to_list() == [7, 5, 2]
+
+
+def test_task_from_curated_list_then_rules():
+    curated = {"mlflow": "version"}
+    assert players.task_of("mlflow", "mlflow", "", [], curated) == "version"
+    assert players.task_of("x", "y", "Model drift monitoring", [], curated) == "monitoring"
+    assert players.task_of("x", "y", "anything", [], curated, content_type="learning") == "learning material"
