@@ -7,6 +7,7 @@ paper from CLOUD_TERMS, DATA_TOPICS and ML_TOPICS.
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 
 import networkx as nx
 import polars as pl
@@ -56,15 +57,17 @@ def topic_cooccurrence(repos: pl.DataFrame, topics: tuple[str, ...]) -> pl.DataF
     return pl.DataFrame(rows)
 
 
-def communities(repos: pl.DataFrame) -> tuple[pl.DataFrame, dict[str, float]]:
+def communities(repos: pl.DataFrame, min_repos: int = 8) -> tuple[pl.DataFrame, dict[str, float]]:
     """Co-occurrence of the DataOps and MLOps topic sets, and how separable the two are.
 
     Separability is measured by Newman's modularity Q of the two-community split on the
     weighted topic co-occurrence graph (Q > 0.3 is usually read as clear community
     structure; near 0, the split is no better than chance), and by the share of
-    repositories with a data-engineering topic that also carry an ML topic.
+    repositories with a data-engineering topic that also carry an ML topic. Topics on
+    fewer than `min_repos` repositories are left out of the graph.
     """
-    present = set(itertools.chain.from_iterable(t or [] for t in repos["topics"].to_list()))
+    counts = Counter(itertools.chain.from_iterable(t or [] for t in repos["topics"].to_list()))
+    present = {topic for topic, n in counts.items() if n >= min_repos}
     data = tuple(t for t in DATA_TOPICS if t in present)
     ml = tuple(t for t in ML_TOPICS if t in present)
     matrix = topic_cooccurrence(repos, data + ml).with_columns(

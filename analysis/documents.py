@@ -14,7 +14,13 @@ import yaml
 
 EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([^\s>]+)(?:\s+[^>]*)?>\}\}")
 CROSSREF = re.compile(r"(?<![\w@])@((?:fig|tbl)-[A-Za-z0-9_-]+)")
-CITATION = re.compile(r"(?<![\w@])-?@([A-Za-z][\w:-]*\d{4}[a-z]?)\b")
+SECTION_REF = re.compile(r"(?<![\w@])@(sec-[A-Za-z0-9_-]+)")
+SECTION_ANCHOR = re.compile(r"\{#(sec-[A-Za-z0-9_-]+)[^}]*\}")
+#: Pandoc citation keys: @key or [@key], where key is not a Quarto cross-reference.
+CITATION = re.compile(r"(?<![\w@`])@([A-Za-z][\w:-]*[A-Za-z0-9])")
+CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-")
+CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
+HEADING = re.compile(r"^(#{1,2}) (.+?)(?:\s+\{[^}]*\})?$", re.M)
 DOCUMENTS = ("paper.qmd", "slides.qmd")
 
 
@@ -43,8 +49,34 @@ class Document:
         return set(CROSSREF.findall(self.body))
 
     @property
+    def prose(self) -> str:
+        """The body without code blocks and inline code, where @ means something else."""
+        return CODE.sub(" ", self.body)
+
+    @property
     def citations(self) -> set[str]:
-        return set(CITATION.findall(self.body))
+        return {k for k in CITATION.findall(self.prose) if not k.startswith(CROSSREF_PREFIXES)}
+
+    @property
+    def section_refs(self) -> set[str]:
+        return set(SECTION_REF.findall(self.body))
+
+    @property
+    def section_anchors(self) -> set[str]:
+        return set(SECTION_ANCHOR.findall(self.body))
+
+    @property
+    def inline_names(self) -> set[str]:
+        return set(re.findall(r"`\{python\} (\w+)`", self.body))
+
+    def slides(self) -> list[tuple[int, str, str]]:
+        """(heading level, title, body) for each section (#) and slide (##) heading."""
+        body = CODE.sub(lambda m: re.sub(r"^#", "", m.group(0), flags=re.M), self.body)
+        found = list(HEADING.finditer(body))
+        return [
+            (len(m.group(1)), m.group(2).strip(), body[m.end() : found[i + 1].start() if i + 1 < len(found) else None])
+            for i, m in enumerate(found)
+        ]
 
 
 def read(path: Path) -> Document:

@@ -124,7 +124,7 @@ def lda_topics(terms: pl.DataFrame, names: dict[int, str], n: int = 8) -> ggplot
         + facet_wrap("~panel", scales="free_y", ncol=min(4, len(names)))
         + scale_x_discrete(labels=lambda keys: [k.split("\u200b")[0] for k in keys])
         + labs(x="", y="Weight of the term in the topic")
-        + theme_house(base_size=11)
+        + theme_house(base_size=13)
     )
 
 
@@ -291,7 +291,7 @@ def dataops(matrix: pl.DataFrame) -> ggplot:
         + geom_tile(color="white")
         + scale_fill_gradient(low="#F0F4F8", high=ACCENT, na_value="#FFFFFF")
         + labs(x="", y="", fill="Jaccard")
-        + theme_house(base_size=10)
+        + theme_house(base_size=13)
         + theme(axis_text_x=element_text(rotation=60, ha="right"), legend_position="right",
                 figure_size=(10, 6.2))
     )

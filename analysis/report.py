@@ -19,7 +19,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from rich.console import Console
 
-from analysis import atomic, config, documents, notebooks
+from analysis import atomic, config, documents, facts, notebooks, previews
 from analysis.build import build
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -112,12 +112,20 @@ def run(snapshot: Path) -> None:
     quality = build(snapshot, processed)
     done(start, f"({quality['repositories']:,} repositories as of {quality['as_of']})")
 
+    env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
+    start = step("computing the numbers the paper and slides state")
+    with notebooks.environment(env):
+        facts.current()
+    done(start, f"-> {processed / facts.FACTS_FILE}")
+
     executed = execute_notebooks(snapshot, processed, out / "notebooks")
     check_embeds(root, out / "notebooks")
+    start = step("drawing slide previews at the size the deck shows its figures")
+    shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews")
+    done(start, f"({len(shown)} slides -> {out / 'slide-previews'})")
 
     quarto = shutil.which("quarto")
     if quarto:
-        env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
         render_with_quarto(quarto, root, executed, env)
         console.print(f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}")
         return
@@ -127,6 +135,7 @@ def run(snapshot: Path) -> None:
         f"  tidy data:           {processed}/ (repos.parquet, quality.json)\n"
         f"  executed notebooks:  {out / 'notebooks'}/*.ipynb\n"
         f"  notebooks as HTML:   {out / 'notebooks'}/*.html (open these in a browser)\n"
+        f"  slide previews:      {out / 'slide-previews'}/*.png (each slide's figure at its shown size)\n"
         + INSTALL_QUARTO,
         markup=False,
     )

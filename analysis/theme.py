@@ -11,7 +11,7 @@ MUTED = "#9A9A9A"
 FIGURE_SIZE = (10.0, 5.0)
 
 
-def theme_house(base_size: float = 13) -> theme:
+def theme_house(base_size: float = 15) -> theme:
     """Minimal, high-contrast, large enough to read on a projected slide."""
     return theme_minimal(base_size=base_size) + theme(
         figure_size=FIGURE_SIZE,

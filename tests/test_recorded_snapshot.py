@@ -93,3 +93,14 @@ def test_snapshot_flaws_are_visible(built):
     mlops = next(q for q in quality["queries"] if q["query"] == "topic:mlops")
     assert mlops["total_count"] > 1000 and mlops["items"] == 1000
     assert mlops["duplicates"] > 0 and mlops["missing"] > 0
+
+
+def test_models_are_deterministic(built):
+    """Fixed seeds: two runs of the models give identical tables."""
+    from analysis import clusters, lda
+
+    repos = built[0]
+    first, second = lda.choose(repos, ks=(3, 4)), lda.choose(repos, ks=(3, 4))
+    assert first.grid.equals(second.grid) and first.terms.equals(second.terms)
+    a, b = clusters.cluster(repos, "2023-01-19"), clusters.cluster(repos, "2023-01-19")
+    assert a.points.equals(b.points) and a.eps == b.eps

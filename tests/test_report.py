@@ -1,6 +1,7 @@
 """`make report` end to end on the recorded snapshot, on a machine without Quarto."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -64,6 +65,18 @@ def test_every_embedded_label_holds_a_figure_or_table(report, doc):
         labels = notebooks.labelled_outputs(executed(root, Path(embed.notebook).name))
         assert embed.label in labels, embed
         assert notebooks.holds_expected_output(embed.label, labels[embed.label]), embed
+
+
+def test_every_inline_number_is_a_computed_fact(report, recorded_snapshot):
+    root, _ = report
+    facts = json.loads((root / "data" / "processed" / "github-search-2023-01" / "facts.json").read_text())
+    for doc in documents.DOCUMENTS:
+        missing = documents.read(REPO / doc).inline_names - set(facts)
+        assert not missing, f"{doc}: {missing}"
+    manifest = json.loads((recorded_snapshot / "manifest.json").read_text())
+    ids = {item["id"] for r in manifest["requests"]
+           for item in json.loads((recorded_snapshot / r["file"]).read_text())["items"]}
+    assert facts["n_repos"] == f"{len(ids):,}" and facts["as_of"] == manifest["collected_on"]
 
 
 def test_committed_notebooks_stay_clean(report):

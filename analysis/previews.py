@@ -1,0 +1,81 @@
+"""Slide previews: each slide's figure drawn at the size the deck will show it.
+
+Quarto is not always installed, and a figure that reads well in a notebook can be
+unreadable on a slide. This composes, for every slide that embeds a figure, a
+1600 x 900 image laid out as slides.scss lays it out (title on top; the figure at most
+640 px high, or 600 px in the 72% column beside a bullet list), so a person can check
+fonts, clipping and overlaps without a browser.
+"""
+from __future__ import annotations
+
+import base64
+import io
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
+
+from analysis import atomic, documents, notebooks  # noqa: E402
+
+WIDTH, HEIGHT = 1600, 900
+MARGIN = 0.05 * WIDTH
+TITLE_SPACE = 150
+MAX_FIGURE = 640
+MAX_COLUMN_FIGURE = 600
+COLUMN = 0.72
+
+
+def figure_png(executed: Path, label: str) -> bytes | None:
+    """The PNG a labelled cell of an executed notebook holds, if it holds one."""
+    nb = nbformat.read(executed, as_version=4)
+    for cell in nb.cells:
+        match = notebooks.LABEL.search(cell.source) if cell.cell_type == "code" else None
+        if match and match.group(1) == label:
+            for output in cell.get("outputs", []):
+                if "image/png" in output.get("data", {}):
+                    return base64.b64decode(output["data"]["image/png"])
+    return None
+
+
+def compose(title: str, bullets: list[str], png: bytes) -> bytes:
+    image = plt.imread(io.BytesIO(png))
+    h, w = image.shape[:2]
+    columns = bool(bullets)
+    box_w = (WIDTH - 2 * MARGIN) * (COLUMN if columns else 1.0)
+    box_h = min(MAX_COLUMN_FIGURE if columns else MAX_FIGURE, HEIGHT - TITLE_SPACE - MARGIN)
+    scale = min(box_w / w, box_h / h)
+    shown_w, shown_h = w * scale, h * scale
+    left = WIDTH - MARGIN - box_w + (box_w - shown_w) / 2
+    fig = plt.figure(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
+    fig.text(MARGIN / WIDTH, 1 - 50 / HEIGHT, title, fontsize=34, color="#0b3d5c", weight="bold", va="top")
+    for i, bullet in enumerate(bullets):
+        fig.text(MARGIN / WIDTH, 1 - (TITLE_SPACE + 20 + 60 * i) / HEIGHT, f"• {bullet}", fontsize=26, va="top")
+    ax = fig.add_axes((left / WIDTH, (HEIGHT - TITLE_SPACE - shown_h) / HEIGHT, shown_w / WIDTH, shown_h / HEIGHT))
+    ax.imshow(image, interpolation="lanczos")
+    ax.set_axis_off()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def render(slides: Path, executed_dir: Path, out: Path) -> list[Path]:
+    """Write one preview per slide that embeds a figure; return their paths."""
+    written = []
+    for n, (level, title, body) in enumerate(documents.read(slides).slides(), 1):
+        embeds = documents.EMBED.findall(body)
+        if not embeds:
+            continue
+        notebook, label = embeds[0]
+        png = figure_png(executed_dir / Path(notebook).name, label)
+        if png is None:
+            continue
+        bullets = re.findall(r"^- (.+)$", body.split("::: {.notes}")[0], re.M) if "{.columns}" in body else []
+        path = out / f"{n:02d}-{label}.png"
+        atomic.write_bytes(path, compose(title, bullets, png))
+        written.append(path)
+    return written
