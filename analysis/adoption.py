@@ -51,10 +51,9 @@ def cloud_prevalence(repos: pl.DataFrame) -> pl.DataFrame:
 def topic_cooccurrence(repos: pl.DataFrame, topics: tuple[str, ...]) -> pl.DataFrame:
     """Pairs of the given topics and the number of repositories carrying both (diagonal: one)."""
     sets = [set(t or []) for t in repos["topics"].to_list()]
-    rows = []
-    for a, b in itertools.product(topics, topics):
-        rows.append({"a": a, "b": b, "repos": sum(1 for s in sets if a in s and b in s)})
-    return pl.DataFrame(rows)
+    rows = [{"a": a, "b": b, "repos": sum(1 for s in sets if a in s and b in s)}
+            for a, b in itertools.product(topics, topics)]
+    return pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String, "repos": pl.Int64})
 
 
 def communities(repos: pl.DataFrame, min_repos: int = 8) -> tuple[pl.DataFrame, dict[str, float]]:

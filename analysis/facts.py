@@ -22,8 +22,13 @@ from analysis import (
 FACTS_FILE = "facts.json"
 
 
-def pct(x: float, digits: int = 0) -> str:
-    return f"{100 * x:.{digits}f}%"
+def pct(x: float | None, digits: int = 0) -> str:
+    return "n/a" if x is None or x != x else f"{100 * x:.{digits}f}%"
+
+
+def num(x: float | None, spec: str = ".2f") -> str:
+    """A number for prose; "n/a" where the data cannot give one (NaN, or nothing to compute on)."""
+    return "n/a" if x is None or x != x else format(x, spec)
 
 
 def compute(study: build.Study) -> dict[str, Any]:
@@ -42,6 +47,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     type_shares = {r["content_type"]: r for r in content.shares(repos, labels).iter_rows(named=True)}
     scores = content.evaluate(repos, labels).scores
     held_learning = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
+    # The hand labels are of the recorded snapshot's repositories; another snapshot may share none.
     cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
     top_cloud = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
     _, separation = adoption.communities(repos)
@@ -53,7 +59,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     owners = players.key_owners(repos, n=1).row(0, named=True)
     top_repo = eda.top_repos(repos, n=1).row(0, named=True)
     sizes = community.sizes(repos, study.enrichment)
-    org, star = hr["owner_type: Organization"], hr["log_stars"]
+    org, star = hr.get("owner_type: Organization", {}), hr.get("log_stars", {})
     return {
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
@@ -88,7 +94,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "pca_components": str(groups.components),
         "pca_variance": pct(sum(groups.explained)),
         "noise_share": pct(groups.noise_share, 1),
-        "dbscan_silhouette": f"{groups.dbscan_silhouette:.2f}" if groups.dbscan_silhouette is not None else "n/a",
+        "dbscan_silhouette": num(groups.dbscan_silhouette),
         "kmeans_k": str(groups.kmeans_k),
         "kmeans_silhouette": f"{groups.kmeans_silhouette:.2f}",
         "growth_family": trend.family,
@@ -110,31 +116,32 @@ def compute(study: build.Study) -> dict[str, Any]:
         "learning_sample_low": pct(type_shares["learning"]["sample_low"]),
         "learning_sample_high": pct(type_shares["learning"]["sample_high"]),
         "labelled": str(labels.height),
-        "learning_precision": f"{held_learning['precision']:.2f}",
-        "learning_recall": f"{held_learning['recall']:.2f}",
+        "learning_precision": num(held_learning["precision"]),
+        "learning_recall": num(held_learning["recall"]),
         "cloud_any": pct(cloud["Any of these"]["share"]),
         "cloud_top": top_cloud["provider"],
         "cloud_top_share": pct(top_cloud["share"]),
         "aws_share": pct(cloud["AWS"]["share"]),
         "azure_share": pct(cloud["Azure"]["share"]),
         "gcp_share": pct(cloud["Google Cloud"]["share"]),
-        "modularity": f"{separation['modularity']:.2f}",
+        "modularity": num(separation["modularity"]),
         "data_repos": f"{separation['data_repos']:,}",
         "data_with_ml": pct(separation["data_with_ml_share"]),
         "inactive_share": pct(float(durations["inactive"].mean())),
-        "user_median_years": (f"{medians['User']['median_years']:.1f}"
-                              if medians.get("User", {}).get("median_years") is not None else "not reached"),
-        "org_inactive": pct(medians["Organization"]["inactive_share"]),
-        "user_inactive": pct(medians["User"]["inactive_share"]),
-        "hr_org": f"{org['hazard_ratio']:.2f}",
-        "hr_org_low": f"{org['low']:.2f}",
-        "hr_org_high": f"{org['high']:.2f}",
-        "hr_star": f"{star['hazard_ratio']:.2f}",
-        "hr_star_low": f"{star['low']:.2f}",
-        "hr_star_high": f"{star['high']:.2f}",
+        "user_median_years": num(medians.get("User", {}).get("median_years"), ".1f"),
+        "org_inactive": pct(medians.get("Organization", {}).get("inactive_share")),
+        "user_inactive": pct(medians.get("User", {}).get("inactive_share")),
+        "hr_org": num(org.get("hazard_ratio")),
+        "hr_org_low": num(org.get("low")),
+        "hr_org_high": num(org.get("high")),
+        "hr_star": num(star.get("hazard_ratio")),
+        "hr_star_low": num(star.get("low")),
+        "hr_star_high": num(star.get("high")),
         "cox_events": f"{cox.events:,}",
         "cox_global_ph_p": f"{cox.global_ph_p:.2g}",
         "users_total": f"{sizes['total'][0]:,}",
+        "bug_reporters_total": f"{sizes['total'][1]:,}" if sizes["measured"][1] else "not measured",
+        "contributors_total": f"{sizes['total'][2]:,}" if sizes["measured"][2] else "not measured",
     }
 
 

@@ -58,16 +58,22 @@ def languages(shares: pl.DataFrame) -> ggplot:
     )
 
 
-def cumulative_repos(cumulative: pl.DataFrame) -> ggplot:
-    """Step line of `eda.cumulative_repos`."""
+def over_time(data: pl.DataFrame, x: str, y: str, geom: type, x_label: str, y_label: str) -> ggplot:
+    """A count against dates, labelled by year: the shared shape of the time-series figures."""
     return (
-        ggplot(cumulative.to_pandas(), aes("date", "cumulative"))
-        + geom_step(color=ACCENT, size=1)
+        ggplot(data.to_pandas(), aes(x, y))
+        + geom(color=ACCENT, size=1)
         + scale_x_date(date_labels="%Y")
         + scale_y_continuous(labels=comma_format())
-        + labs(x="Repository creation date", y="Repositories (cumulative)")
+        + labs(x=x_label, y=y_label)
         + theme_house()
     )
+
+
+def cumulative_repos(cumulative: pl.DataFrame) -> ggplot:
+    """Step line of `eda.cumulative_repos`."""
+    return over_time(cumulative, "date", "cumulative", geom_step, "Repository creation date",
+                     "Repositories (cumulative)")
 
 
 def stars(repos: pl.DataFrame) -> ggplot:
@@ -224,14 +230,7 @@ def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
     if monthly is None:
         return not_measured("Not measured: this snapshot has no enrichment\n"
                             "(pull requests come from `python -m analysis enrich`)")
-    return (
-        ggplot(monthly.to_pandas(), aes("month", "opened"))
-        + geom_line(color=ACCENT, size=1)
-        + scale_x_date(date_labels="%Y")
-        + scale_y_continuous(labels=comma_format())
-        + labs(x="Month", y="Pull requests opened")
-        + theme_house()
-    )
+    return over_time(monthly, "month", "opened", geom_line, "Month", "Pull requests opened")
 
 
 def content_types(shares: pl.DataFrame) -> ggplot:
@@ -275,6 +274,9 @@ def cloud(prevalence: pl.DataFrame) -> ggplot:
 
 def dataops(matrix: pl.DataFrame) -> ggplot:
     """Heat map of topic co-occurrence (Jaccard), data-engineering topics first."""
+    if matrix.is_empty() or not matrix["a_is_data"].any() or matrix["a_is_data"].all():
+        return not_measured("Not measurable: this snapshot lacks data-engineering or ML topics\n"
+                            "on enough repositories to compare them")
     size_of = {a: n for a, b, n in matrix.select("a", "b", "repos").iter_rows() if a == b}
     data = matrix.with_columns(
         pl.struct("a", "b", "repos").map_elements(

@@ -35,6 +35,12 @@ class Fault:
     times: int = 1
 
 
+WORDS = ("model", "serving", "pipeline", "kubernetes", "monitoring", "drift", "feature", "store", "course",
+         "tutorial", "deploy", "registry", "experiment", "tracking", "data", "quality", "airflow", "docker",
+         "inference", "api", "training", "notebook", "example", "platform", "library", "vision", "nlp",
+         "forecasting", "prediction", "workflow", "orchestration", "cloud", "aws", "azure", "gpu", "batch")
+
+
 def make_repos(n: int, seed: int = 0, topics: tuple[str, ...] = ("mlops",),
                start: int = 2016, end: int = 2023) -> list[dict[str, Any]]:
     """`n` repositories created between `start` and `end`, more of them in later years."""
@@ -48,7 +54,7 @@ def make_repos(n: int, seed: int = 0, topics: tuple[str, ...] = ("mlops",),
         repos.append({
             "id": rid, "node_id": f"R_{rid}", "name": f"repo{rid}", "full_name": f"org{rid % 97}/repo{rid}",
             "owner": {"login": f"org{rid % 97}", "type": "Organization" if rid % 3 else "User"},
-            "description": f"Tool number {rid}", "fork": False,
+            "description": " ".join(rng.sample(WORDS, 7)), "fork": False,
             "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "updated_at": "2023-01-10T00:00:00Z", "pushed_at": "2023-01-09T00:00:00Z",
             "homepage": None, "size": 10 * i, "stargazers_count": int(rng.paretovariate(1.2)) - 1,

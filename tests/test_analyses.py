@@ -185,3 +185,10 @@ def test_task_from_curated_list_then_rules():
     assert players.task_of("mlflow", "mlflow", "", [], curated) == "version"
     assert players.task_of("x", "y", "Model drift monitoring", [], curated) == "monitoring"
     assert players.task_of("x", "y", "anything", [], curated, content_type="learning") == "learning material"
+
+
+def test_adoption_without_data_engineering_topics():
+    repos = pl.DataFrame({"topics": [["mlops"], ["mlops", "python"]], "description": [None, None]})
+    matrix, separation = adoption.communities(repos)
+    assert matrix.is_empty() and separation["data_repos"] == 0
+    assert separation["modularity"] != separation["modularity"]  # NaN: nothing to measure

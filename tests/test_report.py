@@ -42,8 +42,9 @@ def executed(root: Path, name: str) -> nbformat.NotebookNode:
 def test_says_quarto_is_missing_and_what_it_made(report):
     root, output = report
     assert "Quarto is not installed" in output
-    for produced in ("tidy data", "executed notebooks", "notebooks as HTML", "install Quarto"):
+    for produced in ("tidy data", "executed notebooks", "notebooks as HTML", "slide previews", "install Quarto"):
         assert produced in output
+    assert len(list((root / "_output" / "slide-previews").glob("*.png"))) >= 10
     processed = root / "data" / "processed" / "github-search-2023-01"
     assert (processed / "repos.parquet").is_file() and (processed / "quality.json").is_file()
 
@@ -123,3 +124,32 @@ def test_quarto_renders_a_staging_copy_with_executed_notebooks(recorded_snapshot
         assert (root / "_output" / name).read_text() == "rendered"
     assert sorted(p.name for p in (root / "_output" / "notebooks").glob("*.ipynb")) == NOTEBOOKS
     assert "Quarto is not installed" not in result.stderr
+
+
+def test_report_on_an_enriched_snapshot(tmp_path):
+    """Collect from the fake GitHub with enrichment, then run the whole report on it."""
+    from fake_github import FakeGitHub, make_repos
+
+    from analysis import live
+
+    snapshot = tmp_path / "raw" / "fake"
+    with FakeGitHub(make_repos(400, seed=5)) as fake:
+        env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": "t", live.TIME_SCALE_ENV: "0"}
+        subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
+                       env=env, check=True, capture_output=True, timeout=300)
+    root = tmp_path / "project"
+    env = {**os.environ, "MLOPS_PROJECT_ROOT": str(root),
+           "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"])}
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in NOTEBOOKS:
+        nb = executed(root, name)
+        assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    facts = json.loads((root / "data" / "processed" / "fake" / "facts.json").read_text())
+    assert facts["enriched"] is True
+    assert facts["contributors_total"].replace(",", "").isdigit()
+    assert facts["bug_reporters_total"].replace(",", "").isdigit()
+    discussion = executed(root, "04-discussion.ipynb")
+    size_cell = next(c for c in discussion.cells if "label: fig-size" in c.source)
+    assert "image/png" in size_cell.outputs[0]["data"]
