@@ -21,7 +21,6 @@ SEED = 42
 FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
 FEATURES = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_since_push", *FLAGS)
 VARIANCE_KEPT = 0.9
-DAY = 86_400_000_000  # microseconds
 
 
 def as_of_datetime(as_of: str) -> dt.datetime:

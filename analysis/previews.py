@@ -66,7 +66,7 @@ def compose(title: str, bullets: list[str], png: bytes) -> bytes:
 def render(slides: Path, executed_dir: Path, out: Path) -> list[Path]:
     """Write one preview per slide that embeds a figure; return their paths."""
     written = []
-    for n, (level, title, body) in enumerate(documents.read(slides).slides(), 1):
+    for n, (_, title, body) in enumerate(documents.read(slides).slides(), 1):
         embeds = documents.EMBED.findall(body)
         if not embeds:
             continue

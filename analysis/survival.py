@@ -7,11 +7,9 @@ censored (it may go inactive later).
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import polars as pl
 from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg

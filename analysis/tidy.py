@@ -18,7 +18,6 @@ import pyarrow as pa
 
 from analysis.snapshot import SearchPage
 
-UTC_DATETIME = pl.Datetime("us", "UTC")
 
 #: The tidy schema of repos.parquet, in column order (GitHub's names where they exist).
 REPO_SCHEMA: dict[str, pl.DataType] = {

@@ -12,7 +12,6 @@ the per-repository counts.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import math
 import os

@@ -7,7 +7,6 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy import sparse
-from snapshots import repo_item
 
 from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival
 from analysis.text import clean

@@ -68,3 +68,13 @@ def test_a_plain_403_is_returned_not_waited():
         gh = client(fake, waits)
         assert gh.get("/nowhere", {}).status == 404
     assert not [w for w in waits if w >= 1]
+
+
+@pytest.mark.parametrize("token,interval", [("token", 2.1), (None, 6.1)])
+def test_searches_are_paced_under_the_per_minute_limit(token, interval):
+    waits: list[float] = []
+    with FakeGitHub(make_repos(5)) as fake:
+        gh = GitHub(fake.url, token, Pacing(sleep=waits.append, clock=lambda: 1_700_000_000.0))
+        gh.get(*SEARCH)
+        gh.get(*SEARCH)
+    assert waits == [interval]  # the first search goes at once; the second waits out the interval

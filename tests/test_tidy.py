@@ -5,7 +5,6 @@ import datetime as dt
 import json
 
 import polars as pl
-import pytest
 from snapshots import repo_item, write_snapshot
 
 from analysis.build import build, load
