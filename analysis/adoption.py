@@ -35,6 +35,11 @@ def terms_of(row: dict) -> set[str]:
     return {part for t in topics for part in (t, *t.split("-"))} | set(clean(row["description"]).split())
 
 
+def cloud_terms() -> pl.DataFrame:
+    """The term list of each provider, for stating the method next to its result."""
+    return pl.DataFrame([{"provider": p, "terms": ", ".join(words)} for p, words in CLOUD_TERMS.items()])
+
+
 def cloud_prevalence(repos: pl.DataFrame) -> pl.DataFrame:
     """Share of repositories naming each provider or tool, and any of them."""
     terms = [terms_of(r) for r in repos.select("topics", "description").iter_rows(named=True)]

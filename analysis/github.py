@@ -14,6 +14,7 @@ The token is sent only to the configured API host and never appears in messages.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import time
@@ -68,9 +69,11 @@ class Budget:
     remaining: dict[str, int] = field(default_factory=dict)
     requests: int = 0  # requests sent, conditional ones included
     not_modified: int = 0  # answered 304 (free)
+    graphql_cost: int = 0  # points GraphQL charged, from each query's rateLimit { cost }
 
     def describe(self) -> str:
-        return ", ".join(f"{k} {v}" for k, v in sorted(self.remaining.items())) or "unknown"
+        left = ", ".join(f"{k} {v}" for k, v in sorted(self.remaining.items())) or "unknown"
+        return f"{left}; GraphQL points spent {self.graphql_cost}" if self.graphql_cost else left
 
 
 @dataclass
@@ -129,7 +132,22 @@ class GitHub:
         """POST a GraphQL query; rate-limit errors in the body are waited out and retried."""
         if not self.authenticated:
             raise GitHubError("GitHub's GraphQL API needs a token: set GITHUB_TOKEN or GH_TOKEN")
-        return self._send("POST", "/graphql", json={"query": query, "variables": variables})
+        response = self._send("POST", "/graphql", json={"query": query, "variables": variables})
+        self._note_graphql_budget(response)
+        return response
+
+    def _note_graphql_budget(self, response: Response) -> None:
+        """Read the query's own rateLimit { cost remaining resetAt }; when the points are spent,
+        wait for the reset before the next query rather than be refused."""
+        data = response.body.get("data") if isinstance(response.body, dict) else None
+        limit = data.get("rateLimit") if isinstance(data, dict) else None
+        if not isinstance(limit, dict):
+            return
+        self.budget.graphql_cost += int(limit.get("cost") or 0)
+        self.budget.remaining["graphql"] = int(limit.get("remaining", 0))
+        if self.budget.remaining["graphql"] <= 0 and limit.get("resetAt"):
+            reset = dt.datetime.fromisoformat(limit["resetAt"].replace("Z", "+00:00")).timestamp()
+            self.pacing.wait(max(reset - self.pacing.clock(), 0) + 1)
 
     # -- internals ----------------------------------------------------------------------
     def _pace_search(self) -> None:

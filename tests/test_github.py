@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from fake_github import FakeGitHub, Fault, make_repos
 
-from analysis.github import GitHub, GitHubError, Pacing
+from analysis.github import GitHub, GitHubError, Pacing, Response
 
 SEARCH = ("/search/repositories", {"q": "topic:mlops", "per_page": 100, "page": 1})
 
@@ -78,3 +78,15 @@ def test_searches_are_paced_under_the_per_minute_limit(token, interval):
         gh.get(*SEARCH)
         gh.get(*SEARCH)
     assert waits == [interval]  # the first search goes at once; the second waits out the interval
+
+
+def test_graphql_rate_limit_points_are_read_and_waited_for():
+    waits: list[float] = []
+    with FakeGitHub(make_repos(5)) as fake:
+        gh = GitHub(fake.url, "token", Pacing(sleep=waits.append, clock=lambda: 1_900_000_000.0))
+        gh.graphql("query RepoCounts($ids: [ID!]!) { x }", {"ids": ["R_10000"]})
+    assert gh.budget.graphql_cost == 1 and gh.budget.remaining["graphql"] == 4999
+    assert not waits
+    spent = {"data": {"rateLimit": {"cost": 3, "remaining": 0, "resetAt": "2030-03-17T17:46:40Z"}}}
+    gh._note_graphql_budget(Response(200, {}, spent))  # 2030-03-17T17:46:40Z = 1,900,000,000 s
+    assert waits == [1.0] and gh.budget.graphql_cost == 4
