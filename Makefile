@@ -31,7 +31,7 @@ test: $(INSTALLED)
 	$(PY) -m pytest
 
 lab: $(INSTALLED)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
 
 collect: $(INSTALLED)
 	$(PY) -m analysis collect --out data/raw/$(shell date -u +%Y-%m-%d)
