@@ -18,13 +18,18 @@ import polars as pl
 
 from analysis import atomic, config
 from analysis.enrichment import enrichment_tables, has_enrichment
-from analysis.snapshot import Snapshot
+from analysis.snapshot import MANIFEST, Snapshot
 from analysis.tidy import tidy
 
 REPOS_FILE = "repos.parquet"
 QUALITY_FILE = "quality.json"
 ENRICHMENT_FILE = "enrichment.parquet"
 MONTHLY_FILE = "pull_requests_monthly.parquet"
+
+
+def manifest_sha256(folder: Path) -> str:
+    """The snapshot's identity: tidy tables and facts are rebuilt when it changes."""
+    return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
 
 
 @contextmanager
@@ -56,7 +61,7 @@ def build(snapshot_dir: Path, out: Path) -> dict[str, Any]:
         writers[out / MONTHLY_FILE] = lambda tmp: monthly.write_parquet(tmp)
     quality = {
         "snapshot": snapshot.folder.name,
-        "manifest_sha256": hashlib.sha256(snapshot.manifest_path.read_bytes()).hexdigest(),
+        "manifest_sha256": manifest_sha256(snapshot.folder),
         "enriched": enriched,
         **result.quality,
     }
@@ -101,10 +106,9 @@ def current() -> Study:
     """
     snapshot = config.snapshot_dir()
     out = config.processed_dir(snapshot)
-    manifest_sha = hashlib.sha256((snapshot / "manifest.json").read_bytes()).hexdigest()
     quality_path = out / QUALITY_FILE
     if not (out / REPOS_FILE).is_file() or not quality_path.is_file() or (
-        json.loads(quality_path.read_text()).get("manifest_sha256") != manifest_sha
+        json.loads(quality_path.read_text()).get("manifest_sha256") != manifest_sha256(snapshot)
     ):
         build(snapshot, out)
     return load(out)

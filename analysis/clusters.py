@@ -6,7 +6,6 @@ and DBSCAN see. Ages are in years; `has_*` flags are 0/1 (missing counts as 0).
 """
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,27 +16,23 @@ from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from analysis.dates import years_since
+
 SEED = 42
 FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
 FEATURES = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_since_push", *FLAGS)
 VARIANCE_KEPT = 0.9
 
 
-def as_of_datetime(as_of: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.timezone.utc)
-
-
 def features(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     """id plus the model features, one row per repository."""
-    now = as_of_datetime(as_of)
-    years = lambda col: (pl.lit(now) - pl.col(col)).dt.total_days() / 365.25  # noqa: E731
     return repos.select(
         "id",
         pl.col("stargazers_count").log1p().alias("log_stars"),
         pl.col("forks_count").log1p().alias("log_forks"),
         pl.col("open_issues_count").log1p().alias("log_open_issues"),
-        years("created_at").alias("age_years"),
-        years("pushed_at").clip(lower_bound=0).alias("years_since_push"),
+        years_since("created_at", as_of).alias("age_years"),
+        years_since("pushed_at", as_of).alias("years_since_push"),
         *(pl.col(f).fill_null(False).cast(pl.Float64) for f in FLAGS),
     )
 

@@ -25,8 +25,7 @@ def pacing_from_env() -> Pacing:
     )
 
 
-def client() -> GitHub:
-    api = api_url()
+def client(api: str) -> GitHub:
     token = token_from_env()
     if not token:
         console.print(
@@ -40,7 +39,7 @@ def collect(out: Path, queries: list[str], enrich: bool) -> list[QueryResult]:
     """Search every query into `out`, then enrich it when a token allows."""
     api = api_url()
     store = SnapshotStore(out, queries, api)  # refuses a bad --out before any request
-    github = client()
+    github = client(api)
     try:
         with progress() as bar:
             phase = Phase(bar, "search pages")
@@ -67,8 +66,9 @@ def collect(out: Path, queries: list[str], enrich: bool) -> list[QueryResult]:
 
 def enrich(snapshot: Path) -> None:
     manifest = Snapshot(snapshot).manifest
-    store = SnapshotStore(snapshot, manifest.get("queries"), manifest.get("api", api_url()))
-    github = client()
+    api = api_url()
+    store = SnapshotStore(snapshot, manifest.get("queries"), manifest.get("api", api))
+    github = client(api)
     try:
         run_enrichment(github, store, snapshot)
     finally:

@@ -44,16 +44,19 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
     return nb
 
 
+def labelled_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
+    """Map each code cell's label (`#| label: x`) to the cell."""
+    return {
+        match.group(1): cell
+        for cell in nb.cells
+        if cell.cell_type == "code" and (match := LABEL.search(cell.source))
+    }
+
+
 def labelled_outputs(nb: nbformat.NotebookNode) -> dict[str, set[str]]:
-    """Map each cell label (`#| label: x`) to the MIME types its outputs hold."""
-    found: dict[str, set[str]] = {}
-    for cell in nb.cells:
-        if cell.cell_type != "code":
-            continue
-        match = LABEL.search(cell.source)
-        if match:
-            found[match.group(1)] = {m for o in cell.get("outputs", []) for m in o.get("data", {})}
-    return found
+    """Map each cell label to the MIME types its outputs hold."""
+    return {label: {m for o in cell.get("outputs", []) for m in o.get("data", {})}
+            for label, cell in labelled_cells(nb).items()}
 
 
 def holds_expected_output(label: str, mimes: set[str]) -> bool:

@@ -31,13 +31,10 @@ COLUMN = 0.72
 
 def figure_png(executed: Path, label: str) -> bytes | None:
     """The PNG a labelled cell of an executed notebook holds, if it holds one."""
-    nb = nbformat.read(executed, as_version=4)
-    for cell in nb.cells:
-        match = notebooks.LABEL.search(cell.source) if cell.cell_type == "code" else None
-        if match and match.group(1) == label:
-            for output in cell.get("outputs", []):
-                if "image/png" in output.get("data", {}):
-                    return base64.b64decode(output["data"]["image/png"])
+    cell = notebooks.labelled_cells(nbformat.read(executed, as_version=4)).get(label)
+    for output in cell.get("outputs", []) if cell else []:
+        if "image/png" in output.get("data", {}):
+            return base64.b64decode(output["data"]["image/png"])
     return None
 
 

@@ -3,18 +3,14 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis.clusters import as_of_datetime
+from analysis.dates import years_since
 
 RECENT_DAYS = 90
 STALE_DAYS = 365
 
 
 def years_since_push(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
-    now = as_of_datetime(as_of)
-    return repos.select(
-        "id", ((pl.lit(now) - pl.col("pushed_at")).dt.total_seconds() / (365.25 * 86400)).clip(lower_bound=0)
-        .alias("years")
-    )
+    return repos.select("id", years_since("pushed_at", as_of).alias("years"))
 
 
 def summary(repos: pl.DataFrame, as_of: str) -> dict[str, float]:

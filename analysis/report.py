@@ -41,9 +41,8 @@ def done(start: float, detail: str = "") -> None:
     console.print(f"  done in {time.perf_counter() - start:.1f} s {detail}")
 
 
-def execute_notebooks(snapshot: Path, processed: Path, out: Path) -> list[Path]:
+def execute_notebooks(env: dict[str, str], out: Path) -> list[Path]:
     """Execute every numbered notebook into `out`, with an HTML copy of each beside it."""
-    env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
     sources = sorted(config.notebooks_dir().glob("[0-9][0-9]-*.ipynb"))
     executed = []
     for i, src in enumerate(sources, 1):
@@ -118,7 +117,7 @@ def run(snapshot: Path) -> None:
         facts.current()
     done(start, f"-> {processed / facts.FACTS_FILE}")
 
-    executed = execute_notebooks(snapshot, processed, out / "notebooks")
+    executed = execute_notebooks(env, out / "notebooks")
     check_embeds(root, out / "notebooks")
     start = step("drawing slide previews at the size the deck shows its figures")
     shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews")

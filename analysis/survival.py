@@ -15,7 +15,7 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from analysis.clusters import as_of_datetime
+from analysis.dates import as_of_datetime
 
 INACTIVE_DAYS = 365
 LEVEL = 0.95

@@ -1,0 +1,19 @@
+"""Time relative to the snapshot date, shared by every analysis that measures age or recency."""
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+
+YEAR_SECONDS = 365.25 * 86_400
+
+
+def as_of_datetime(as_of: str) -> dt.datetime:
+    """The snapshot date (YYYY-MM-DD) as a UTC datetime at midnight."""
+    return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.timezone.utc)
+
+
+def years_since(column: str, as_of: str) -> pl.Expr:
+    """Years from `column` to the snapshot date, never negative (a push on the snapshot day is 0)."""
+    elapsed = pl.lit(as_of_datetime(as_of)) - pl.col(column)
+    return (elapsed.dt.total_seconds() / YEAR_SECONDS).clip(lower_bound=0)
