@@ -43,19 +43,24 @@ from plotnine import (
 from analysis.theme import ACCENT, MUTED, PALETTE, theme_house
 
 
-def languages(shares: pl.DataFrame) -> ggplot:
-    """Bar chart of `eda.language_shares`, most common language on top."""
-    order = shares.sort("repos")["language"].to_list()
+def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str) -> ggplot:
+    """Horizontal bars of `share` per `category`, largest on top: the shape of the share figures."""
+    order = shares.sort(order_by, maintain_order=True)[category].to_list()
     data = shares.to_pandas()
-    data["language"] = data["language"].astype("category").cat.set_categories(order, ordered=True)
+    data[category] = pd.Categorical(data[category], categories=order, ordered=True)
     return (
-        ggplot(data, aes("language", "share"))
+        ggplot(data, aes(category, "share"))
         + geom_col(fill=ACCENT)
         + coord_flip()
         + scale_y_continuous(labels=percent_format())
-        + labs(x="", y="Share of repositories")
+        + labs(x="", y=y_label)
         + theme_house()
     )
+
+
+def languages(shares: pl.DataFrame) -> ggplot:
+    """Bar chart of `eda.language_shares`, most common language on top."""
+    return share_bars(shares, "language", "repos", "Share of repositories")
 
 
 def over_time(data: pl.DataFrame, x: str, y: str, geom: type, x_label: str, y_label: str) -> ggplot:
@@ -260,16 +265,8 @@ def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
 
 
 def cloud(prevalence: pl.DataFrame) -> ggplot:
-    data = prevalence.to_pandas()
-    data["provider"] = pd.Categorical(data["provider"], categories=data.sort_values("share")["provider"], ordered=True)
-    return (
-        ggplot(data, aes("provider", "share"))
-        + geom_col(fill=ACCENT)
-        + coord_flip()
-        + scale_y_continuous(labels=percent_format())
-        + labs(x="", y="Share of repositories naming it in topics or description")
-        + theme_house()
-    )
+    """Share of repositories naming each cloud provider or tool, most named on top."""
+    return share_bars(prevalence, "provider", "share", "Share of repositories naming it in topics or description")
 
 
 def dataops(matrix: pl.DataFrame) -> ggplot:
