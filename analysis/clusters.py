@@ -16,7 +16,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from analysis.dates import years_since
+from analysis.dates import YEAR_DAYS, years_since
 
 SEED = 42
 FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
@@ -96,7 +96,7 @@ def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
 
 def profile(c: Clustering, repos: pl.DataFrame, as_of: str, topics: pl.DataFrame,
             topic_names: dict[int, str], by: str = "dbscan") -> pl.DataFrame:
-    """Per cluster: size, median stars, age and recency, dominant LDA topic, examples."""
+    """Per cluster: size, median stars, age (years) and days since the last push, dominant LDA topic, examples."""
     joined = (
         c.points.join(features(repos, as_of), on="id")
         .join(repos.select("id", "full_name", "stargazers_count"), on="id")
@@ -109,10 +109,10 @@ def profile(c: Clustering, repos: pl.DataFrame, as_of: str, topics: pl.DataFrame
         rows.append({
             "cluster": "noise" if label < 0 else str(label),
             "size": members.height,
-            "median_stars": float(members["stargazers_count"].median()),
+            "median_stars": round(float(members["stargazers_count"].median())),
             "median_age_years": float(members["age_years"].median()),
-            "median_years_since_push": float(members["years_since_push"].median()),
-            "dominant_topic": topic_names.get(int(dominant[0]), "") if dominant.len() else "",
+            "median_days_since_push": round(YEAR_DAYS * float(members["years_since_push"].median())),
+            "dominant_topic": f"{int(dominant[0])}: {topic_names[int(dominant[0])]}" if dominant.len() else "",
             "examples": ", ".join(members["full_name"].head(3).to_list()),
         })
     return pl.DataFrame(rows)

@@ -5,7 +5,8 @@ import datetime as dt
 
 import polars as pl
 
-YEAR_SECONDS = 365.25 * 86_400
+YEAR_DAYS = 365.25
+YEAR_SECONDS = YEAR_DAYS * 86_400
 
 
 def as_of_datetime(as_of: str) -> dt.datetime:

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis import text
+
 NO_LANGUAGE = "(none)"
 
 
@@ -46,7 +48,7 @@ def top_repos(repos: pl.DataFrame, n: int = 10) -> pl.DataFrame:
             pl.col("forks_count").alias("forks"),
             pl.col("language").fill_null(NO_LANGUAGE),
             pl.col("created_at").dt.year().cast(pl.String).alias("created"),
-            pl.col("description").fill_null("").str.slice(0, 70).alias("description"),
+            pl.col("description").map_elements(text.shorten, return_dtype=pl.String, skip_nulls=False),
         )
     )
 

@@ -65,7 +65,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
         "n_repos": f"{cover['repositories']:,}",
-        "queries": " and ".join(f"`{q['query']}`" for q in study.quality["queries"]),
+        "queries": " and ".join(q["query"] for q in study.quality["queries"]),
         "mlops_query": mlops["query"],
         "mlops_total": f"{mlops['total_count']:,}",
         "mlops_items": f"{mlops['items']:,}",
@@ -140,9 +140,18 @@ def compute(study: build.Study) -> dict[str, Any]:
         "cox_events": f"{cox.events:,}",
         "cox_global_ph_p": f"{cox.global_ph_p:.2g}",
         "users_total": f"{sizes['total'][0]:,}",
-        "bug_reporters_total": f"{sizes['total'][1]:,}" if sizes["measured"][1] else "not measured",
-        "contributors_total": f"{sizes['total'][2]:,}" if sizes["measured"][2] else "not measured",
+        "community_sentence": community_sentence(sizes),
+        "median_created": repos["created_at"].median().strftime("%B %Y"),
     }
+
+
+def community_sentence(sizes: pl.DataFrame) -> str:
+    """What enrichment measured of the community, or, for a snapshot without it, that it was not collected."""
+    if not (sizes["measured"][1] and sizes["measured"][2]):
+        return ("This snapshot was recorded without enrichment, so bug reporters, code contributors and pull"
+                " requests per month are left to snapshots collected with a token.")
+    return (f"Across repositories there are {sizes['total'][1]:,} bug reporters (issue authors) and"
+            f" {sizes['total'][2]:,} code contributors (pull-request authors), counted once per repository.")
 
 
 def code_sha256() -> str:

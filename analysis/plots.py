@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import polars as pl
+from mizani.breaks import breaks_extended
 from mizani.formatters import comma_format, percent_format
 from plotnine import (
     aes,
@@ -40,7 +41,7 @@ from plotnine import (
     theme,
 )
 
-from analysis.theme import ACCENT, MUTED, PALETTE, theme_house
+from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
 
 
 def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str) -> ggplot:
@@ -97,7 +98,7 @@ def not_measured(message: str) -> ggplot:
     """An empty panel that says what the snapshot does not measure, instead of inventing it."""
     return (
         ggplot(pd.DataFrame({"x": [0.5], "y": [0.5], "label": [message]}), aes("x", "y", label="label"))
-        + geom_text(size=14, color=MUTED)
+        + geom_text(size=BASE_SIZE, color=MUTED)
         + scale_x_continuous(limits=(0, 1))
         + scale_y_continuous(limits=(0, 1))
         + theme_house()
@@ -108,8 +109,9 @@ def not_measured(message: str) -> ggplot:
 def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
     """Coherence and held-out perplexity over the grid of topic counts, the chosen k marked."""
     long = grid.unpivot(index="k", on=["coherence", "perplexity"], variable_name="measure").to_pandas()
-    long["measure"] = long["measure"].map({"coherence": "Mean NPMI coherence (higher is better)",
-                                           "perplexity": "Held-out perplexity (lower is better)"})
+    panels = {"coherence": "Mean NPMI coherence (higher is better)",
+              "perplexity": "Held-out perplexity (lower is better)"}
+    long["measure"] = pd.Categorical(long["measure"].map(panels), categories=list(panels.values()), ordered=True)
     return (
         ggplot(long, aes("k", "value"))
         + geom_line(color=ACCENT) + geom_point(color=ACCENT, size=2.5)
@@ -120,22 +122,25 @@ def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
     )
 
 
-def lda_topics(terms: pl.DataFrame, names: dict[int, str], n: int = 8) -> ggplot:
-    """Top terms of each topic, by weight, one panel per topic."""
+def lda_topics(terms: pl.DataFrame, n: int = 8) -> ggplot:
+    """Top terms of each topic, by weight, one panel per topic (its name is its top terms)."""
+    topics = sorted(terms["topic"].unique().to_list())
     data = terms.filter(pl.col("rank") <= n).with_columns(
-        pl.col("topic").replace_strict({k: f"{k}: {v}" for k, v in names.items()}).alias("panel"),
         (pl.col("term") + "\u200b" + pl.col("topic").cast(pl.String)).alias("key"),
     ).to_pandas()
+    data["panel"] = pd.Categorical([f"Topic {t}" for t in data["topic"]], categories=[f"Topic {t}" for t in topics],
+                                   ordered=True)
     order = data.sort_values(["topic", "weight"])["key"].tolist()
     data["key"] = pd.Categorical(data["key"], categories=order, ordered=True)
     return (
         ggplot(data, aes("key", "weight"))
         + geom_col(fill=ACCENT)
         + coord_flip()
-        + facet_wrap("~panel", scales="free_y", ncol=min(4, len(names)))
+        + facet_wrap("~panel", scales="free_y", ncol=min(4, len(topics)))
         + scale_x_discrete(labels=lambda keys: [k.split("\u200b")[0] for k in keys])
+        + scale_y_continuous(breaks=breaks_extended(n=3))
         + labs(x="", y="Weight of the term in the topic")
-        + theme_house(base_size=13)
+        + theme_house(height=0.6 + 2.4 * -(-len(topics) // 4))
     )
 
 
@@ -211,8 +216,8 @@ def size(sizes: pl.DataFrame) -> ggplot:
         radius = np.sqrt(row["total"] / outer) if measured else 0.55 ** (i + 0.5)
         x, y = circle(radius)
         polygons.append(pd.DataFrame({"x": x, "y": y, "layer": row["label"], "measured": measured}))
-        value = f"{row['total']:,}" if measured else "not measured"
-        labels.append({"x0": 0.0, "x": 1.15, "y": 2 * radius, "label": f"{row['label']}: {value}"})
+        value = f"{row['total']:,}" if measured else "needs an enriched snapshot"
+        labels.append({"x0": 0.0, "x": 1.15, "y": 2 * radius, "label": f"{row['label']}:\n{value}"})
     shapes = pd.concat(polygons)
     text = pd.DataFrame(labels)
     return (
@@ -222,7 +227,7 @@ def size(sizes: pl.DataFrame) -> ggplot:
         + geom_polygon(shapes[~shapes["measured"]], aes("x", "y", group="layer"), fill="none", color=MUTED,
                        linetype="dashed")
         + geom_segment(text, aes(x="x0", xend="x", y="y", yend="y"), color=MUTED, size=0.4)
-        + geom_text(text, aes("x", "y", label="label"), size=12, ha="left", nudge_x=0.03)
+        + geom_text(text, aes("x", "y", label="label"), size=BASE_SIZE, ha="left", va="top", nudge_x=0.03)
         + scale_x_continuous(limits=(-1.05, 3.4))
         + coord_fixed()
         + theme_house()
@@ -233,8 +238,8 @@ def size(sizes: pl.DataFrame) -> ggplot:
 def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
     """Pull requests opened per month across all repositories (or what is not measured)."""
     if monthly is None:
-        return not_measured("Not measured: this snapshot has no enrichment\n"
-                            "(pull requests come from `python -m analysis enrich`)")
+        return not_measured("Pull requests per month need an enriched snapshot\n"
+                            "(collected with a token, or python -m analysis enrich)")
     return over_time(monthly, "month", "opened", geom_line, "Month", "Pull requests opened")
 
 
@@ -285,28 +290,44 @@ def dataops(matrix: pl.DataFrame) -> ggplot:
              .to_list())
     data["a"] = pd.Categorical(data["a"], categories=order, ordered=True)
     data["b"] = pd.Categorical(data["b"], categories=order[::-1], ordered=True)
+    n_data = int(matrix.filter(pl.col("a") == pl.col("b"))["a_is_data"].sum())
+    split = pd.DataFrame({"at": [n_data + 0.5], "rev": [len(order) - n_data + 0.5]})
+    # Columns repeat the rows' topics in the same order, so only the rows are named: the
+    # labels can then be large enough to read on a slide.
     return (
         ggplot(data, aes("a", "b", fill="jaccard"))
         + geom_tile(color="white")
+        + geom_vline(split, aes(xintercept="at"), color="#333333", size=0.6)
+        + geom_hline(split, aes(yintercept="rev"), color="#333333", size=0.6)
         + scale_fill_gradient(low="#F0F4F8", high=ACCENT, na_value="#FFFFFF")
-        + labs(x="", y="", fill="Jaccard")
-        + theme_house(base_size=13)
-        + theme(axis_text_x=element_text(rotation=60, ha="right"), legend_position="right",
-                figure_size=(10, 6.2))
+        + labs(x="The same topics, in the same order", y="", fill="Jaccard")
+        + theme_house(height=0.6 + 0.19 * len(order))
+        + theme(axis_text_x=element_blank(), axis_text_y=element_text(size=BASE_SIZE),
+                legend_text=element_text(size=BASE_SIZE), legend_position="right", panel_grid_major=element_blank())
     )
 
 
 def survival(curves: pl.DataFrame) -> ggplot:
-    """Kaplan-Meier curves of staying active, one panel per grouping."""
+    """Kaplan-Meier curves of staying active, one panel per grouping, each curve named at its end.
+
+    Each group has its own colour across both panels, and its name stands beside its curve,
+    so no legend has to be matched by colour across panels.
+    """
     data = curves.to_pandas()
-    data["by"] = data["by"].map({"content_type": "By content type", "owner_type": "By owner type"})
+    panels = {"content_type": "By content type", "owner_type": "By owner type"}
+    data["by"] = pd.Categorical(data["by"].map(panels), categories=list(panels.values()), ordered=True)
+    groups = list(dict.fromkeys(data["group"]))
+    ends = data.sort_values("years").groupby("group", observed=True).tail(1)
+    years = range(int(data["years"].max()) + 1)
     return (
         ggplot(data, aes("years", "survival", color="group"))
         + geom_step(size=1)
+        + geom_text(ends, aes(label="group"), ha="left", nudge_x=0.1, size=0.9 * BASE_SIZE)
         + facet_wrap("~by")
-        + scale_color_manual(values=PALETTE)
+        + scale_color_manual(values=dict(zip(groups, PALETTE, strict=False)))
+        + scale_x_continuous(breaks=list(years), expand=(0.02, 0, 0.55, 0))
         + scale_y_continuous(labels=percent_format(), limits=(0, 1))
-        + labs(x="Years since creation", y="Share still active", color="")
+        + labs(x="Years since creation", y="Share still active")
         + theme_house()
-        + theme(legend_position="bottom")
+        + theme(legend_position="none")
     )

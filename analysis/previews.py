@@ -3,7 +3,7 @@
 Quarto is not always installed, and a figure that reads well in a notebook can be
 unreadable on a slide. This composes, for every slide that embeds a figure, a
 1600 x 900 image laid out as slides.scss lays it out (title on top; the figure at most
-640 px high, or 600 px in the 72% column beside a bullet list), so a person can check
+680 px high, or 600 px in the 72% column beside a bullet list), so a person can check
 fonts, clipping and overlaps without a browser.
 """
 from __future__ import annotations
@@ -12,6 +12,7 @@ import base64
 import io
 import re
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -21,10 +22,11 @@ import nbformat  # noqa: E402
 
 from analysis import atomic, documents, notebooks  # noqa: E402
 
+INLINE = re.compile(r"`\{python\} (\w+)`")
 WIDTH, HEIGHT = 1600, 900
 MARGIN = 0.05 * WIDTH
-TITLE_SPACE = 150
-MAX_FIGURE = 640
+TITLE_SPACE = 120
+MAX_FIGURE = 680
 MAX_COLUMN_FIGURE = 600
 COLUMN = 0.72
 
@@ -48,7 +50,7 @@ def compose(title: str, bullets: list[str], png: bytes) -> bytes:
     shown_w, shown_h = w * scale, h * scale
     left = WIDTH - MARGIN - box_w + (box_w - shown_w) / 2
     fig = plt.figure(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
-    fig.text(MARGIN / WIDTH, 1 - 50 / HEIGHT, title, fontsize=34, color="#0b3d5c", weight="bold", va="top")
+    fig.text(MARGIN / WIDTH, 1 - 50 / HEIGHT, title, fontsize=30, color="#0b3d5c", weight="bold", va="top")
     for i, bullet in enumerate(bullets):
         fig.text(MARGIN / WIDTH, 1 - (TITLE_SPACE + 20 + 60 * i) / HEIGHT, f"• {bullet}", fontsize=26, va="top")
     ax = fig.add_axes((left / WIDTH, (HEIGHT - TITLE_SPACE - shown_h) / HEIGHT, shown_w / WIDTH, shown_h / HEIGHT))
@@ -60,10 +62,16 @@ def compose(title: str, bullets: list[str], png: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def render(slides: Path, executed_dir: Path, out: Path) -> list[Path]:
+def fill(text: str, facts: dict[str, Any]) -> str:
+    """Replace each inline `{python} name` with the fact Quarto would put there."""
+    return INLINE.sub(lambda m: str(facts.get(m.group(1), m.group(0))), text)
+
+
+def render(slides: Path, executed_dir: Path, out: Path, facts: dict[str, Any]) -> list[Path]:
     """Write one preview per slide that embeds a figure; return their paths."""
     written = []
     for n, (_, title, body) in enumerate(documents.read(slides).slides(), 1):
+        title, body = fill(title, facts), fill(body, facts)
         embeds = documents.EMBED.findall(body)
         if not embeds:
             continue

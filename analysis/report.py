@@ -114,13 +114,13 @@ def run(snapshot: Path) -> None:
     env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
     start = step("computing the numbers the paper and slides state")
     with notebooks.environment(env):
-        facts.current()
+        stated = facts.current()
     done(start, f"-> {processed / facts.FACTS_FILE}")
 
     executed = execute_notebooks(env, out / "notebooks")
     check_embeds(root, out / "notebooks")
     start = step("drawing slide previews at the size the deck shows its figures")
-    shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews")
+    shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
     done(start, f"({len(shown)} slides -> {out / 'slide-previews'})")
 
     quarto = shutil.which("quarto")

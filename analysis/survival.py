@@ -15,11 +15,11 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from analysis.dates import as_of_datetime
+from analysis import tables
+from analysis.dates import YEAR_DAYS, as_of_datetime
 
 INACTIVE_DAYS = 365
 LEVEL = 0.95
-YEAR_DAYS = 365.25
 
 
 def durations(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
@@ -59,11 +59,6 @@ def median_survival(data: pl.DataFrame, group: str) -> pl.DataFrame:
                      "inactive_share": float(part["inactive"].mean()),
                      "median_years": float(sf.surv_times[below[0]]) if below.size else None})
     return pl.DataFrame(rows)
-
-
-def p_text(p: float) -> str:
-    """A p-value for prose and tables; below double precision it is only an upper bound."""
-    return "p < 1e-16" if p < 1e-16 else f"p = {p:.2g}"
 
 
 def logrank(data: pl.DataFrame, group: str) -> tuple[float, float]:
@@ -132,3 +127,45 @@ def clean_term(term: str) -> str:
         level = term[term.index("[T.") + 3 : -1]
         return f"{name}: {level}"
     return term
+
+
+#: Reader-facing names of the model's variables and of the license levels.
+VARIABLES = {"content_type": "Content type", "owner_type": "Owner type", "log_stars": "Stars (log, per unit)",
+             "license": "License", "language": "Language"}
+LICENSES = {"mit": "MIT", "apache-2.0": "Apache-2.0", "other": "another license", "none": "no license"}
+
+
+def group_summary(data: pl.DataFrame, groupings: tuple[str, ...] = ("content_type", "owner_type")) -> pl.DataFrame:
+    """For readers: per group, repositories, share inactive and median years, with each grouping's log-rank p once."""
+    rows = []
+    for by in groupings:
+        _, p = logrank(data, by)
+        for i, row in enumerate(median_survival(data, by).iter_rows(named=True)):
+            median = row["median_years"]
+            rows.append({
+                "grouping": f"{VARIABLES[by]} (log-rank p {tables.p_value(p)})" if i == 0 else "",
+                "group": row["group"],
+                "repos": row["repos"],
+                "inactive": tables.percent(row["inactive_share"]),
+                "median_years": "not reached" if median is None else f"{median:.1f}",
+            })
+    return pl.DataFrame(rows)
+
+
+def readable_term(term: str) -> str:
+    """`owner_type: Organization` -> `Owner type: Organization`; `license: mit` -> `License: MIT`."""
+    name, _, level = term.partition(": ")
+    level = LICENSES.get(level, level) if name == "license" else level
+    return f"{VARIABLES.get(name, name)}: {level}" if level else VARIABLES.get(name, name)
+
+
+def cox_summary(result: CoxResult) -> pl.DataFrame:
+    """For readers: hazard ratios with their interval, p and the proportional-hazards check, two decimals."""
+    return result.table.select(
+        pl.col("term").map_elements(readable_term, return_dtype=pl.String),
+        pl.col("hazard_ratio").map_elements(lambda x: f"{x:.2f}", return_dtype=pl.String),
+        pl.struct("low", "high").map_elements(lambda r: f"{r['low']:.2f} to {r['high']:.2f}", return_dtype=pl.String)
+        .alias("interval"),
+        pl.col("p").map_elements(tables.p_value, return_dtype=pl.String),
+        pl.col("ph_p").map_elements(tables.p_value, return_dtype=pl.String),
+    )

@@ -1,13 +1,74 @@
-"""Tables for the documents: markdown, which Quarto renders in HTML, Typst and reveal.js alike."""
+"""Tables for the documents: markdown, which Quarto renders in HTML, Typst and reveal.js alike.
+
+Numbers are formatted here, once, so every table writes a percentage, a p-value or a count
+the same way, and column widths are set on purpose: pandoc sizes a pipe table's columns by
+the dashes under its header when the table is wider than a text line, and Typst would
+otherwise give a column of numbers so little room that neighbours run together.
+"""
 from __future__ import annotations
+
+import re
 
 import polars as pl
 from IPython.display import Markdown
 from tabulate import tabulate
 
+#: Dashes under the header in all: more than pandoc's 72-column line, so it reads them as widths.
+SEPARATOR_WIDTH = 100
+NUMBER = re.compile(r"[<>]?\s?[-+]?[\d,.]+%?( to [-+]?[\d,.]+)?")
 
-def markdown(df: pl.DataFrame, floatfmt: str = ",.0f", **headers: str) -> Markdown:
-    """Display `df` as a pipe table; `headers` renames columns for readers (column=Label)."""
+
+def percent(x: float | None, digits: int = 0) -> str:
+    return "" if x is None or x != x else f"{100 * x:.{digits}f}%"
+
+
+def p_value(p: float | None) -> str:
+    """Two decimals, three below 0.01, and "< 0.001" below that, as journals print them."""
+    if p is None or p != p:
+        return ""
+    return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
+
+
+def markdown(df: pl.DataFrame, floatfmt: str = ",.0f", widths: dict[str, float] | None = None,
+             **headers: str) -> Markdown:
+    """Display `df` as a pipe table; `headers` renames columns for readers (column=Label).
+
+    `widths` gives columns' relative widths (missing ones get 1); numbers are right-aligned.
+    """
     names = [headers.get(c, c) for c in df.columns]
-    text = tabulate(df.rows(), headers=names, tablefmt="pipe", floatfmt=floatfmt, intfmt=",")
-    return Markdown(text)
+    align = ["right" if df[c].dtype.is_numeric() or numeric_text(df[c]) else "left" for c in df.columns]
+    cells = [[cell(v, floatfmt) for v in row] for row in df.rows()]
+    # Cells are formatted on purpose ("0.63", "< 0.001"): tabulate must not re-read them as numbers.
+    lines = tabulate(cells, headers=names, tablefmt="pipe", colalign=align, disable_numparse=True).splitlines()
+    if widths is not None:
+        lines[1] = separator(lines[1], [widths.get(c, 1.0) for c in df.columns])
+    return Markdown("\n".join(lines))
+
+
+def cell(value: object, floatfmt: str) -> str:
+    """Floats by `floatfmt`, integers with thousands separators, the rest as they are."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return format(value, floatfmt)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+def numeric_text(column: pl.Series) -> bool:
+    """A column of formatted numbers (counts, percentages, p-values, intervals), to align right."""
+    values = [v for v in column.to_list() if v not in (None, "")]
+    return column.dtype == pl.String and bool(values) and all(NUMBER.fullmatch(v) for v in values)
+
+
+def separator(line: str, weights: list[float]) -> str:
+    """A pipe table's header rule with each column's dashes in proportion to its weight."""
+    cells = line.strip("|").split("|")
+    total = sum(weights)
+    out = []
+    for cell, weight in zip(cells, weights, strict=True):
+        cell = cell.strip()
+        dashes = "-" * max(3, round(SEPARATOR_WIDTH * weight / total))
+        out.append((":" if cell.startswith(":") else "") + dashes + (":" if cell.endswith(":") else ""))
+    return "|" + "|".join(out) + "|"

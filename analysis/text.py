@@ -33,3 +33,12 @@ def clean(description: str | None) -> str:
     text = EMOJI.sub(" ", text).lower()
     text = END_TO_END.sub("endtoend", text)  # one idea, not the stop word "to" between two "end"s
     return NON_WORD.sub(" ", text).strip()
+
+
+def shorten(description: str | None, limit: int = 70) -> str:
+    """A description for a table cell: emoji out (PDF fonts lack them), cut at a word, with an ellipsis."""
+    text = " ".join(EMOJI.sub(" ", SHORTCODE.sub(" ", description or "")).split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:.-") + "…"
