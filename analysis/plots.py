@@ -55,7 +55,7 @@ def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str)
         + coord_flip()
         + scale_y_continuous(labels=percent_format())
         + labs(x="", y=y_label)
-        + theme_house()
+        + theme_house(height=max(2.0, 0.8 + 0.2 * len(order)))
     )
 
 
@@ -109,8 +109,8 @@ def not_measured(message: str) -> ggplot:
 def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
     """Coherence and held-out perplexity over the grid of topic counts, the chosen k marked."""
     long = grid.unpivot(index="k", on=["coherence", "perplexity"], variable_name="measure").to_pandas()
-    panels = {"coherence": "Mean NPMI coherence (higher is better)",
-              "perplexity": "Held-out perplexity (lower is better)"}
+    panels = {"coherence": "Mean NPMI coherence\n(higher is better)",
+              "perplexity": "Held-out perplexity\n(lower is better)"}
     long["measure"] = pd.Categorical(long["measure"].map(panels), categories=list(panels.values()), ordered=True)
     return (
         ggplot(long, aes("k", "value"))
@@ -194,7 +194,7 @@ def recency(years: pl.DataFrame) -> ggplot:
         + geom_vline(xintercept=90 / 365.25, linetype="dashed", color=PALETTE[2])
         + geom_vline(xintercept=1, linetype="dashed", color=PALETTE[5])
         + labs(x="Years since the last push (dashed: 90 days, one year)", y="Density")
-        + theme_house()
+        + theme_house(height=3.0)
     )
 
 

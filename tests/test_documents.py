@@ -145,3 +145,25 @@ def test_labelled_cells_have_captions():
             if label and label.group(1).startswith(("fig-", "tbl-")):
                 kind = label.group(1)[:3]
                 assert f"#| {kind}-cap:" in cell.source, f"{path.name}#{label.group(1)}"
+
+
+def test_content_slides_state_their_finding():
+    """A figure slide that is not one of the talk's own questions says what it shows, with a number."""
+    slides = DOCS[1].slides()
+    sections = {title for level, title, _ in slides if level == 1}
+    for level, title, body in slides:
+        if level != 2:
+            continue
+        assert title not in sections, f"slide {title!r} repeats its section's title"
+        if documents.EMBED.search(body) and title not in TALK_TITLES and title != "Survival analysis":
+            assert "`{python} " in title, f"slide {title!r} does not state a finding from the data"
+
+
+def test_typst_text_area_matches_the_figure_width():
+    """Figures are drawn as wide as the PDF's text area: letter paper less the margins paper.qmd sets."""
+    from analysis import theme
+
+    typst = DOCS[0].front_matter["format"]["typst"]
+    assert typst["papersize"] == "us-letter"
+    margin = typst["margin"]["x"]
+    assert margin.endswith("in") and 8.5 - 2 * float(margin[:-2]) == theme.TEXT_WIDTH

@@ -75,6 +75,8 @@ def test_every_inline_number_is_a_computed_fact(report, recorded_snapshot):
     for doc in documents.DOCUMENTS:
         missing = documents.read(REPO / doc).inline_names - set(facts)
         assert not missing, f"{doc}: {missing}"
+    unfit = [v for v in facts.values() if isinstance(v, str) and re.search(r"`|\bn/a\b|not measured", v)]
+    assert not unfit, f"facts print as plain prose, with a value: {unfit}"
     manifest = json.loads((recorded_snapshot / "manifest.json").read_text())
     ids = {item["id"] for r in manifest["requests"]
            for item in json.loads((recorded_snapshot / r["file"]).read_text())["items"]}
