@@ -32,6 +32,7 @@ from plotnine import (
     labs,
     scale_color_manual,
     scale_fill_gradient,
+    scale_fill_manual,
     scale_x_continuous,
     scale_x_date,
     scale_x_discrete,
@@ -246,13 +247,17 @@ def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
 def content_types(shares: pl.DataFrame) -> ggplot:
     """Share of repositories per content type (classifier), with the hand-labelled estimate and CI."""
     data = shares.to_pandas()
+    rules, sample = "Rules, all repositories", "Hand-labelled sample, 95% CI"
     return (
         ggplot(data, aes("content_type", "share"))
-        + geom_col(fill=ACCENT, width=0.6)
-        + geom_pointrange(aes(y="sample_share", ymin="sample_low", ymax="sample_high"), color=PALETTE[5])
+        + geom_col(aes(fill=f"'{rules}'"), width=0.6)
+        + geom_pointrange(aes(y="sample_share", ymin="sample_low", ymax="sample_high", color=f"'{sample}'"))
+        + scale_fill_manual(values={rules: ACCENT})
+        + scale_color_manual(values={sample: PALETTE[5]})
         + scale_y_continuous(labels=percent_format())
-        + labs(x="", y="Share of repositories")
+        + labs(x="", y="Share of repositories", fill="", color="")
         + theme_house()
+        + theme(legend_position="top", legend_box="vertical", legend_title=element_blank())
     )
 
 
