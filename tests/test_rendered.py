@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pdfplumber
 import pytest
@@ -39,7 +39,7 @@ if UNAVAILABLE and not rendered.required():
     pytest.skip(UNAVAILABLE, allow_module_level=True)
 
 
-def cannot_check(reason: str) -> None:
+def cannot_check(reason: str) -> NoReturn:
     """Skip, or fail where the render checks are required."""
     if rendered.required():
         pytest.fail(f"render checks are required ({rendered.REQUIRED_ENV}=required), but {reason}", pytrace=False)

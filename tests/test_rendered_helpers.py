@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import matplotlib
@@ -17,7 +18,7 @@ from matplotlib import pyplot as plt  # noqa: E402  (after choosing the backend)
 LETTER = (612.0, 792.0)
 
 
-def page(number: int, words: list[Mark] = (), images: list[Mark] = ()) -> Page:
+def page(number: int, words: Sequence[Mark] = (), images: Sequence[Mark] = ()) -> Page:
     return Page(number, Box(72, 72, 540, 720), list(words), [], list(images), [])
 
 
