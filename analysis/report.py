@@ -9,10 +9,13 @@ are then moved into `_output/`. The committed notebooks stay clean throughout.
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import nbformat
@@ -25,11 +28,16 @@ from analysis.build import build
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 STAGED_SOURCES = ("_quarto.yml", "paper.qmd", "slides.qmd", "references.bib", "slides.scss")
 INSTALL_QUARTO = (
-    "To render the paper (HTML and PDF via Typst) and the slides, install Quarto 1.5 or newer:\n"
-    "    .venv/bin/pip install -e '.[quarto]'   (downloads Quarto from GitHub; needs internet)\n"
-    "or follow https://quarto.org/docs/get-started/ (conda: `conda install -c conda-forge quarto`),\n"
+    "To render the paper (HTML and PDF via Typst) and the slides, install Quarto 1.5 or newer with an\n"
+    "installer from https://quarto.org/docs/get-started/ or `conda install -c conda-forge quarto`, or\n"
+    "run `.venv/bin/pip install -e '.[quarto]'` where GitHub can be reached (it downloads Quarto from there),\n"
     "then run `make report` again."
 )
+#: The pyproject extra that installs Quarto (the `quarto-cli` package) into the venv.
+QUARTO_EXTRA = "quarto"
+#: quarto-cli downloads Quarto (about 150 MB) from GitHub while it installs; offline, pip fails in seconds
+#: (measured: 24 s), but a network that drops packets could hang it, so the attempt is bounded.
+PIP_TIMEOUT_S = 300
 
 
 def step(message: str) -> float:
@@ -100,6 +108,72 @@ def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[
     done(start, f"-> {out}")
 
 
+def find_quarto(python: Path) -> str | None:
+    """Quarto on PATH, else the one the `quarto-cli` package put beside the venv's interpreter."""
+    beside = python.parent / "quarto"
+    return shutil.which("quarto") or (str(beside) if os.access(beside, os.X_OK) else None)
+
+
+def quarto_requirements() -> list[str]:
+    """The `quarto` extra of pyproject.toml (e.g. `quarto-cli>=1.5`): the version bound is stated once."""
+    pyproject = tomllib.loads((config.SOURCE_ROOT / "pyproject.toml").read_text())
+    return pyproject["project"]["optional-dependencies"][QUARTO_EXTRA]
+
+
+def runs(quarto: str) -> bool:
+    """Whether `quarto --version` works: an install can succeed and still leave a Quarto that does not."""
+    try:
+        return subprocess.run([quarto, "--version"], capture_output=True, timeout=120).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def run_bounded(command: list[str], timeout: float) -> tuple[int, str]:
+    """Run a command for at most `timeout` seconds; (exit code, stderr), or TimeoutExpired.
+
+    On timeout its whole process group is killed: pip's build subprocesses would otherwise
+    live on, holding the output pipe open (and the network busy).
+    """
+    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                          start_new_session=True) as process:
+        try:
+            _, stderr = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise
+    return process.returncode, stderr
+
+
+def install_quarto(python: Path) -> tuple[str | None, str]:
+    """pip-install the `quarto` extra beside `python`; (Quarto's path, "") or (None, why not).
+
+    Whatever goes wrong (pip fails, times out, is interrupted, or installs a Quarto that
+    does not run), the packages are uninstalled again, so the next run starts clean.
+    """
+    requirements = quarto_requirements()
+    pip = [str(python), "-m", "pip"]
+    start = step(f"Quarto not found: installing {' '.join(requirements)} with pip (downloads Quarto from GitHub)")
+    quarto, reason = None, ""
+    try:
+        returncode, stderr = run_bounded([*pip, "install", "--quiet", *requirements], PIP_TIMEOUT_S)
+        lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+        if returncode:
+            reason = f"pip failed: {lines[-1] if lines else f'exit code {returncode}'}"
+        else:
+            quarto = find_quarto(python)
+            if not (quarto and runs(quarto)):
+                quarto, reason = None, "pip installed it, but `quarto --version` does not run"
+    except subprocess.TimeoutExpired:
+        reason = f"pip did not finish within {PIP_TIMEOUT_S} s"
+    finally:
+        if quarto is None:
+            names = [re.split(r"[\s<>=!~;\[]", r, maxsplit=1)[0] for r in requirements]
+            subprocess.run([*pip, "uninstall", "--yes", "--quiet", *names], capture_output=True, timeout=PIP_TIMEOUT_S)
+    done(start, f"-> {quarto}" if quarto else "(not installed)")
+    return quarto, reason
+
+
 def run(snapshot: Path) -> None:
     """The main job. Without Quarto it says so and lists what it produced instead."""
     root = config.SOURCE_ROOT
@@ -123,12 +197,19 @@ def run(snapshot: Path) -> None:
     shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
     done(start, f"({len(shown)} slides -> {out / 'slide-previews'})")
 
-    quarto = shutil.which("quarto")
+    python = Path(sys.executable)
+    quarto, reason = find_quarto(python), ""
+    if not quarto:
+        quarto, reason = install_quarto(python)
     if quarto:
         render_with_quarto(quarto, root, executed, env)
         console.print(f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}")
         return
-    console.print("\nQuarto is not installed, so the paper and slides were not rendered.", style="bold yellow")
+    console.print(
+        f"\nQuarto is not installed and could not be installed ({reason}),"
+        " so the paper and slides were not rendered.",
+        style="bold yellow", markup=False,
+    )
     console.print(
         "Produced instead:\n"
         f"  tidy data:           {processed}/ (repos.parquet, quality.json)\n"

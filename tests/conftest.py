@@ -22,3 +22,14 @@ def recorded_snapshot() -> Path:
             pytest.fail(message)
         pytest.skip(message)
     return path.resolve()
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly at the end when the checks of the rendered paper and slides did not run, and why."""
+    reasons = dict.fromkeys(
+        report.longrepr[2].removeprefix("Skipped: ")
+        for report in terminalreporter.stats.get("skipped", [])
+        if Path(report.location[0]).name == "test_rendered.py" and isinstance(report.longrepr, tuple)
+    )
+    for reason in reasons:
+        terminalreporter.write_line(f"Render checks skipped: {reason}", yellow=True, bold=True)

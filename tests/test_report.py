@@ -18,16 +18,29 @@ pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
 
-@pytest.fixture(scope="module")
-def report(recorded_snapshot, tmp_path_factory):
-    """Run the main job as a user would, into a temporary project folder, without Quarto on PATH."""
-    root = tmp_path_factory.mktemp("project")
+def without_quarto(root: Path) -> dict[str, str]:
+    """The environment of a machine without Quarto and without network: pip finds no quarto-cli.
+
+    `make report` then tries to install the `quarto` extra with pip, which fails at once
+    (no index, no links, no config file) as it would offline, without using the network.
+    """
     env = {
         **os.environ,
         "MLOPS_PROJECT_ROOT": str(root),
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
+        "PIP_NO_INDEX": "1",
+        "PIP_FIND_LINKS": str(root),
+        "PIP_CONFIG_FILE": os.devnull,
     }
     env.pop("SNAPSHOT", None)
+    return env
+
+
+@pytest.fixture(scope="module")
+def report(recorded_snapshot, tmp_path_factory):
+    """Run the main job as a user would, into a temporary project folder, on a machine without Quarto."""
+    root = tmp_path_factory.mktemp("project")
+    env = without_quarto(root)
     result = subprocess.run(
         [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
         env=env, capture_output=True, text=True, timeout=900,
@@ -42,7 +55,9 @@ def executed(root: Path, name: str) -> nbformat.NotebookNode:
 
 def test_says_quarto_is_missing_and_what_it_made(report):
     root, output = report
-    assert "Quarto is not installed" in output
+    assert "installing quarto-cli>=1.5 with pip" in output
+    assert "Quarto is not installed and could not be installed (pip failed: ERROR: " in output
+    assert output.count("could not be installed") == 1
     for produced in ("tidy data", "executed notebooks", "notebooks as HTML", "slide previews", "install Quarto"):
         assert produced in output
     assert len(list((root / "_output" / "slide-previews").glob("*.png"))) >= 10
@@ -141,10 +156,8 @@ def test_report_on_an_enriched_snapshot(tmp_path):
         subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
                        env=env, check=True, capture_output=True, timeout=300)
     root = tmp_path / "project"
-    env = {**os.environ, "MLOPS_PROJECT_ROOT": str(root),
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), "/usr/bin", "/bin"])}
     result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
-                            env=env, capture_output=True, text=True, timeout=900)
+                            env=without_quarto(root), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     for name in NOTEBOOKS:
         nb = executed(root, name)

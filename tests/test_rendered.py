@@ -1,0 +1,209 @@
+"""Checks of the real rendered paper (PDF and HTML) and slides, as a reader sees them.
+
+They read what `make report` wrote into `analysis.config.output_dir()` (`_output/`, or
+`$MLOPS_OUTPUT_DIR`). When there is nothing current to check (no Quarto, nothing rendered
+yet, sources changed since, no Chromium), they skip and `make test` says why at its end;
+with RENDER_CHECKS=required, as in CI, each of those is a failure instead.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, NoReturn
+
+import pdfplumber
+import pytest
+import rendered
+from conftest import REPO
+from rendered import EMOJI, FIGURE_PREFIX, TEXT_RULES, Heading, Page, Slide, box
+
+from analysis import config, documents
+
+#: The paper's length target: a full-length journal paper with its figures at column width. A figure
+#: 15 in wide, or one pushed to the next page leaving a page blank, shows up here first (today: 35).
+MAX_PAGES = 24
+#: How far a glyph may reach into the PDF margin: Typst hangs punctuation up to about 2 pt past a line.
+PDF_TOLERANCE_PT = 3.0
+#: How far anything may reach past a slide's edge, in slide pixels (the deck is 1600x900).
+SLIDE_TOLERANCE_PX = 2.0
+PAPER_VIEWPORT = {"width": 1280, "height": 900}
+SLIDES_VIEWPORT = {"width": 1600, "height": 900}
+#: The main content column Quarto renders in the HTML paper.
+PAPER_COLUMN = "#quarto-document-content"
+SLIDES_ROOT = ".reveal .slides"
+
+
+OUT = config.output_dir()
+UNAVAILABLE = rendered.unavailable(OUT, REPO)
+if UNAVAILABLE and not rendered.required():
+    pytest.skip(UNAVAILABLE, allow_module_level=True)
+
+
+def cannot_check(reason: str) -> NoReturn:
+    """Skip, or fail where the render checks are required."""
+    if rendered.required():
+        pytest.fail(f"render checks are required ({rendered.REQUIRED_ENV}=required), but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def no_problems(problems: list[str], what: str) -> None:
+    shown = problems[:40]
+    more = f"\n... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+    assert not problems, f"{what} ({len(problems)}):\n" + "\n".join(shown) + more
+
+
+@pytest.fixture(scope="module")
+def out() -> Path:
+    """The folder of current rendered outputs (missing or stale ones fail here only where required)."""
+    if UNAVAILABLE:
+        cannot_check(UNAVAILABLE)
+    return OUT
+
+
+@pytest.fixture(scope="module")
+def pdf(out: Path) -> Iterator[Any]:
+    with pdfplumber.open(out / "paper.pdf") as document:
+        yield document
+
+
+@pytest.fixture(scope="module")
+def pages(pdf: Any) -> list[Page]:
+    typst = (documents.read(REPO / "paper.qmd").front_matter.get("format") or {}).get("typst")
+    margin = typst.get("margin") if isinstance(typst, dict) else None
+    return [rendered.read_page(p, rendered.text_area(p.width, p.height, margin)) for p in pdf.pages]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Chromium, launched once for all the HTML checks."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        cannot_check("playwright is not installed (it comes with `pip install -e '.[test]'`)")
+    if not rendered.CHROMIUM.exists():
+        cannot_check(f"no Chromium at {rendered.CHROMIUM} (Debian: apt-get install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(rendered.CHROMIUM), args=rendered.CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser: Any, path: Path, viewport: dict[str, int]) -> Any:
+    page = browser.new_page(viewport=viewport)
+    page.goto(path.as_uri())
+    return page
+
+
+@pytest.fixture(scope="module")
+def paper(browser: Any, out: Path) -> Iterator[Any]:
+    page = open_page(browser, out / "paper.html", PAPER_VIEWPORT)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def deck(browser: Any, out: Path) -> Iterator[Any]:
+    page = open_page(browser, out / "slides.html", SLIDES_VIEWPORT)
+    yield page
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def slides(deck: Any) -> list[Slide]:
+    return rendered.walk_slides(deck)
+
+
+# paper.pdf
+
+def test_pdf_images_lie_inside_the_text_area(pages):
+    no_problems([f"page {p.number}: {problem}" for p in pages
+                 for problem in rendered.outside(p.images, p.area, PDF_TOLERANCE_PT)],
+                "paper.pdf: images reaching into the margins or off the page")
+
+
+def test_pdf_text_lies_inside_the_text_area(pages):
+    no_problems([f"page {p.number}: {problem}" for p in pages
+                 for problem in rendered.outside(p.words, p.area, PDF_TOLERANCE_PT)],
+                "paper.pdf: words printed in the margins")
+
+
+def test_pdf_no_text_is_printed_over_an_image(pages):
+    no_problems([f"page {p.number}: {text[:80]!r} is printed over the {image.text} at {image.box}"
+                 for p in pages for text, image in rendered.text_over_images(p.chars, p.images)],
+                "paper.pdf: text printed over figures")
+
+
+def test_pdf_no_words_overprint(pages):
+    no_problems([f"page {p.number}: {a.text!r} at {a.box} and {b.text!r} at {b.box}"
+                 for p in pages for a, b in rendered.overprinted(p.words)],
+                "paper.pdf: words printed on top of each other")
+
+
+def test_pdf_no_page_is_left_blank_by_a_pushed_figure(pages):
+    no_problems(rendered.pushed_figures(pages), "paper.pdf: pages left mostly blank before a figure")
+
+
+def test_pdf_page_count(pdf):
+    assert len(pdf.pages) <= MAX_PAGES, f"paper.pdf has {len(pdf.pages)} pages; the target is at most {MAX_PAGES}"
+
+
+def test_pdf_text_is_clean(pdf):
+    no_problems([f"page {page.page_number}: {finding}" for page in pdf.pages
+                 for finding in rendered.text_problems(rendered.pdf_text(page), (*TEXT_RULES, EMOJI))],
+                "paper.pdf: text that should not be printed")
+
+
+def test_pdf_has_no_empty_headings(out, pages):
+    outline = rendered.pdf_outline(out / "paper.pdf")
+    assert outline, "paper.pdf has no outline (bookmarks) to check its headings by"
+    no_problems(rendered.empty_headings(rendered.outline_headings(outline, pages)), "paper.pdf: empty headings")
+
+
+# paper.html and slides.html in Chromium
+
+@pytest.mark.parametrize("doc", ["paper", "deck"])
+def test_html_has_no_horizontal_overflow(request, doc):
+    scroll_width, client_width = request.getfixturevalue(doc).evaluate(rendered.OVERFLOW_JS)
+    name = {"paper": "paper.html", "deck": "slides.html"}[doc]
+    assert scroll_width <= client_width, (
+        f"{name}: the document is {scroll_width} px wide in a {client_width} px window (horizontal scrolling)")
+
+
+@pytest.mark.parametrize("doc, root", [("paper", PAPER_COLUMN), ("deck", SLIDES_ROOT)])
+def test_html_has_no_empty_headings(request, doc, root):
+    name = {"paper": "paper.html", "deck": "slides.html"}[doc]
+    found = request.getfixturevalue(doc).evaluate(rendered.HEADINGS_JS, root)
+    headings = [Heading(**{**h, "where": f"{name} #{h['where']}"}) for h in found]
+    no_problems(rendered.empty_headings(headings), f"{name}: empty headings")
+
+
+def test_paper_html_figures_lie_within_the_column(paper):
+    found = paper.evaluate(rendered.FIGURES_JS, PAPER_COLUMN)
+    column = box(found["column"])
+    no_problems([f"paper.html: {item['what']} is {box(item['box']).x1 - box(item['box']).x0:.0f} px wide and reaches"
+                 f" {column.sticks_out(box(item['box'])):.0f} px past the {column.x1 - column.x0:.0f} px column"
+                 for item in found["items"] if column.sticks_out(box(item["box"])) > 1],
+                f"paper.html: images and figures wider than the column {PAPER_COLUMN}")
+
+
+def test_paper_html_text_is_clean(paper):
+    text = paper.evaluate("(column) => document.querySelector(column).innerText", PAPER_COLUMN)
+    headings = [h["text"] for h in paper.evaluate(rendered.HEADINGS_JS, PAPER_COLUMN)]
+    no_problems([f"paper.html, {rendered.section_at(text, headings, f.offset)}: {f}"
+                 for f in rendered.text_problems(text, TEXT_RULES)],
+                "paper.html: text that should not be shown")
+
+
+def test_slides_content_lies_within_the_slide(slides):
+    no_problems([p for s in slides for p in s.outside(SLIDE_TOLERANCE_PX)],
+                "slides.html: content reaching past the 1600x900 slide")
+
+
+def test_slides_images_are_not_clipped(slides):
+    no_problems([p for s in slides for p in s.clipped_images(SLIDE_TOLERANCE_PX)], "slides.html: clipped images")
+
+
+def test_slides_text_and_notes_are_clean(slides):
+    no_problems([f"{s}{' notes' if part == 'notes' else ''}: {f}" for s in slides for part in ("text", "notes")
+                 for f in rendered.text_problems(s.data[part], (*TEXT_RULES, FIGURE_PREFIX))],
+                "slides.html: text that should not be shown")

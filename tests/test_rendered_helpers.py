@@ -1,0 +1,140 @@
+"""The judging behind tests/test_rendered.py, on small made-up pages, headings and text."""
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pdfplumber
+import pytest
+import rendered
+from rendered import Box, Heading, Mark, Page
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt  # noqa: E402  (after choosing the backend)
+
+LETTER = (612.0, 792.0)
+
+
+def page(number: int, words: Sequence[Mark] = (), images: Sequence[Mark] = ()) -> Page:
+    return Page(number, Box(72, 72, 540, 720), list(words), [], list(images), [])
+
+
+def word(text: str, x0: float, top: float, width: float = 30, height: float = 10) -> Mark:
+    return Mark(text, Box(x0, top, x0 + width, top + height))
+
+
+def test_overlap_is_a_fraction_of_the_smaller_box():
+    big, small = Box(0, 0, 10, 10), Box(5, 5, 7, 7)
+    assert big.overlap(small) == small.overlap(big) == 1.0
+    assert Box(0, 0, 10, 10).overlap(Box(5, 0, 15, 10)) == 0.5
+    assert Box(0, 0, 10, 10).overlap(Box(10, 0, 20, 10)) == 0.0  # touching is not overlapping
+
+
+def test_sticks_out_measures_the_worst_side():
+    area = Box(72, 72, 540, 720)
+    assert area.sticks_out(Box(100, 100, 200, 200)) < 0
+    assert area.sticks_out(Box(-256, 90, 868, 652)) == pytest.approx(328)
+
+
+@pytest.mark.parametrize("margin, expected", [
+    (None, Box(90, 90, 522, 702)),  # Quarto's Typst template: 1.25 in all round
+    ({"x": "1in", "y": "1in"}, Box(72, 72, 540, 720)),
+    ({"x": "2.54cm", "top": "20mm", "rest": "1in"}, Box(72, 20 / 25.4 * 72, 540, 720)),
+])
+def test_text_area_follows_the_typst_margin(margin, expected):
+    area = rendered.text_area(*LETTER, margin)
+    for side in ("x0", "top", "x1", "bottom"):
+        assert getattr(area, side) == pytest.approx(getattr(expected, side))
+
+
+def test_overprinted_words_are_paired_and_neighbours_are_not():
+    words = [word("Clus-", 96, 124, 24), word("Size", 106, 124, 17), word("Median", 140, 124), word("ter", 96, 138)]
+    assert [(a.text, b.text) for a, b in rendered.overprinted(words)] == [("Clus-", "Size")]
+
+
+def test_a_page_ending_early_before_a_pushed_figure_is_found():
+    short = page(5, [word("text", 72, 72), word("more", 72, 150)])
+    figure = page(6, [word("Figure", 72, 600)], [Mark("image", Box(72, 72, 540, 580))])
+    full = page(7, [word("text", 72, 72), word("end", 72, 700)])
+    table = page(8, [word("Table", 72, 72), word("4:", 104, 72), word("x", 72, 90)])
+    assert rendered.ends_early(short) and not rendered.ends_early(full)
+    assert rendered.starts_with_figure(figure) and rendered.starts_with_figure(table)
+    assert not rendered.starts_with_figure(full)
+    found = rendered.pushed_figures([short, figure, full, short, table, short])
+    assert [p.split(" ends")[0] for p in found] == ["page 5", "page 5"]  # the last page may end anywhere
+
+
+def test_empty_headings():
+    headings = [
+        Heading("p1", 1, "Results", 2, "5.1 What", content_before_next=False),  # a subsection may follow at once
+        Heading("p2", 2, "", 2, "x"),
+        Heading("p3", 1, "References", 1, "Bibliography", content_before_next=False),
+        Heading("p4", 1, "Bibliography"),
+    ]
+    assert rendered.empty_headings(headings) == [
+        "p2: an h2 heading with no text",
+        "p3: heading 'References' (level 1) is empty: nothing stands before the next heading 'Bibliography' (level 1)",
+    ]
+
+
+def test_outline_headings_see_what_lies_between_bookmarks():
+    pages = [page(1, [word("References", 72, 353), word("Bibliography", 72, 391), word("[1]", 72, 410)])]
+    outline = [(1, "References", 0, 345.0), (1, "Bibliography", 0, 383.0)]
+    first, last = rendered.outline_headings(outline, pages)
+    assert not first.content_before_next and last.next_level is None
+    pages[0].words.insert(1, word("[1]", 72, 370))
+    assert rendered.outline_headings(outline, pages)[0].content_before_next
+
+
+def test_text_rules():
+    text = "For `topic:mlops`, not measured (n/a); TODO. See ?@fig-x and **bold**. Figure 3: x 🔮"
+    found = {f.rule: f.count for f in rendered.text_problems(text, (*rendered.TEXT_RULES, rendered.EMOJI,
+                                                                    rendered.FIGURE_PREFIX))}
+    assert found == {
+        "a literal backtick": 2, "leftover markdown `**`": 2, "the placeholder 'not measured'": 1,
+        "the placeholder 'n/a'": 1, "a TODO": 1, "an unresolved reference `?@`": 1,
+        "an emoji (Typst prints a box)": 1, "a 'Figure N:' caption prefix": 1,
+    }
+    assert not rendered.text_problems("a todolist, Figure 3 shows, N/As and a–b", rendered.TEXT_RULES)
+
+
+def test_section_at_names_the_heading_before_the_offset():
+    text = "Title\nAbstract\nbad `x`\n1 Introduction\nIntroduction is fine, bad `y`"
+    headings = ["Abstract", "1 Introduction"]
+    assert rendered.section_at(text, headings, text.index("`x")) == "section 'Abstract'"
+    assert rendered.section_at(text, headings, text.index("`y")) == "section '1 Introduction'"
+    assert rendered.section_at(text, headings, 0) == "section 'the title block'"
+
+
+def test_outputs_are_unavailable_when_missing_or_stale(tmp_path):
+    root, out = tmp_path / "project", tmp_path / "out"
+    (root / "analysis").mkdir(parents=True)
+    out.mkdir()
+    (root / "paper.qmd").write_text("---\n---\n")
+    assert "no rendered paper.pdf, paper.html, slides.html" in rendered.unavailable(out, root)
+    for name in rendered.OUTPUTS:
+        (out / name).write_text("rendered")
+    assert rendered.unavailable(out, root) is None
+    (root / "analysis" / "plots.py").write_text("")
+    os.utime(root / "analysis" / "plots.py", (2e9, 2e9))
+    assert "older than 1 of its sources (e.g. analysis/plots.py)" in rendered.unavailable(out, root)
+
+
+def test_a_pdf_with_a_caption_over_a_figure_and_overprinted_words(tmp_path: Path):
+    """A real PDF (matplotlib) read the way paper.pdf is: an image running into the margin, text on it."""
+    path = tmp_path / "page.pdf"
+    fig = plt.figure(figsize=(8.5, 11))
+    fig.figimage(np.zeros((300, 700)), xo=36, yo=400)  # at 72 dpi: 700 pt wide, from 92 to 392 pt down
+    fig.text(0.3, 0.6, "Caption over the figure", fontsize=10)
+    fig.text(0.2, 0.2, "Cluster", fontsize=10)
+    fig.text(0.21, 0.2, "Size", fontsize=10)
+    fig.savefig(path, dpi=72)
+    plt.close(fig)
+    with pdfplumber.open(path) as pdf:
+        p = rendered.read_page(pdf.pages[0], rendered.text_area(*LETTER, {"x": "1in", "y": "1in"}))
+    assert rendered.outside(p.images, p.area, 3)
+    assert [text for text, _ in rendered.text_over_images(p.chars, p.images)] == ["Caption over the figure"]
+    assert [(a.text, b.text) for a, b in rendered.overprinted(p.words)] == [("Cluster", "Size")]
