@@ -348,7 +348,7 @@ OVERFLOW_JS = "() => [document.documentElement.scrollWidth, document.documentEle
 FIGURES_JS = """(column) => {
   const col = document.querySelector(column);
   const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
-  return {column: box(col), items: [...col.querySelectorAll('img, figure')].map(e => ({
+  return {column: box(col), items: [...col.querySelectorAll('img, figure, table')].map(e => ({
     what: `${e.tagName.toLowerCase()} in #${e.closest('[id]')?.id ?? '?'}`, box: box(e)}))};
 }"""
 
