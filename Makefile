@@ -1,27 +1,40 @@
 # `make report` is the main job; `make test` runs the tests. Both create .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-VENV := .venv
-PY := $(VENV)/bin/python
-INSTALLED := $(VENV)/.installed
-# A recorded snapshot to analyse, e.g. SNAPSHOT=../shared/data/github-search-2023-01.
+# The project's Jupyter kernel: its own name, so that no other Jupyter takes it for the stock python3.
+KERNEL := mlops-ecosystem
+# In an activated conda environment made from environment.yml (`conda activate mlops-ecosystem`),
+# every target uses that environment; otherwise they build and use .venv from PyPI.
+ifeq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
+ENV_DIR := $(CONDA_PREFIX)
+INSTALL := $(ENV_DIR)/bin/python -m pip install --quiet --no-deps -e .
+else
+ENV_DIR := .venv
+INSTALL := $(PYTHON) -m venv $(ENV_DIR) && $(ENV_DIR)/bin/python -m pip install --quiet --upgrade pip \
+	&& $(ENV_DIR)/bin/python -m pip install --quiet -e '.[test]'
+endif
+PY := $(ENV_DIR)/bin/python
+INSTALLED := $(ENV_DIR)/.mlops-ecosystem-installed
+# A recorded snapshot to analyse, e.g. SNAPSHOT=../shared/data/github-search-2023-01. A relative path is
+# made absolute here, from where make was run, so notebooks (whose kernels run in notebooks/) find it too.
 # Empty: the newest snapshot under data/raw/.
 SNAPSHOT ?=
+override SNAPSHOT := $(if $(SNAPSHOT),$(abspath $(SNAPSHOT)))
 export SNAPSHOT
+# Extra arguments for `jupyter lab`, e.g. LAB_ARGS="--no-browser --port 8890 --ip 0.0.0.0".
+LAB_ARGS ?=
 
 .PHONY: report test lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
 	@echo "make test                   run the test suite"
-	@echo "make lab [SNAPSHOT=DIR]     JupyterLab on notebooks/ with the project's kernel"
+	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
 
-$(INSTALLED): pyproject.toml
+$(INSTALLED): pyproject.toml Makefile
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (mlops-ecosystem)" >/dev/null
+	$(INSTALL)
+	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))" >/dev/null
 	@touch $@
 
 report: $(INSTALLED)
@@ -31,7 +44,7 @@ test: $(INSTALLED)
 	$(PY) -m pytest
 
 lab: $(INSTALLED)
-	$(VENV)/bin/jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root)
+	$(PY) -m jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 collect: $(INSTALLED)
 	$(PY) -m analysis collect --out data/raw/$(shell date -u +%Y-%m-%d)

@@ -54,7 +54,7 @@ def snapshot_dir() -> Path:
     """The snapshot to analyse: `$SNAPSHOT` if set, else the newest under data/raw/."""
     named = os.environ.get(SNAPSHOT_ENV)
     if named:
-        return Path(named).expanduser().resolve()
+        return resolve_relative(Path(named).expanduser())
     candidates = sorted(p for p in raw_dir().glob("*") if (p / "manifest.json").is_file())
     if not candidates:
         raise SnapshotNotFound(
@@ -65,6 +65,21 @@ def snapshot_dir() -> Path:
             "    make collect"
         )
     return candidates[-1].resolve()
+
+
+def resolve_relative(path: Path) -> Path:
+    """A relative path as the user meant it: from where they typed the command.
+
+    A Jupyter kernel runs in `notebooks/`, but inherits `$PWD` from the shell that started
+    Jupyter (or make, or nbconvert), so a path that does not exist from the kernel's working
+    directory is looked up from there.
+    """
+    if path.is_absolute() or path.exists():
+        return path.resolve()
+    typed_in = os.environ.get("PWD")
+    if typed_in and (Path(typed_in) / path).exists():
+        return (Path(typed_in) / path).resolve()
+    return path.resolve()
 
 
 def processed_dir(snapshot: Path | None = None) -> Path:

@@ -15,8 +15,8 @@ from typing import Any
 import polars as pl
 
 from analysis import (
-    adoption, atomic, build, clusters, community, config, content, coverage, eda, growth, lda, players,
-    recency, survival,
+    adoption, atomic, build, clusters, community, config, content, coverage, eda, growth, lda, parameters,
+    players, recency, survival,
 )
 
 FACTS_FILE = "facts.json"
@@ -36,9 +36,10 @@ def compute(study: build.Study) -> dict[str, Any]:
     repos, as_of = study.repos, study.as_of
     cover = coverage.overall(study.quality)
     mlops = max(study.quality["queries"], key=lambda q: q["total_count"] or 0)
-    langs = eda.language_shares(repos, min_repos=5)
+    params = parameters.of_notebooks()
+    langs = eda.language_shares(repos, min_repos=params["min_repos"])
     stars = eda.star_summary(repos)
-    topics = lda.choose(repos)
+    topics = lda.choose(repos, params["lda_grid"], params["domain_stop_words"])
     groups = clusters.cluster(repos, as_of)
     trend = growth.fit(repos, as_of)
     recent = recency.summary(repos, as_of)
@@ -50,7 +51,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     # The hand labels are of the recorded snapshot's repositories; another snapshot may share none.
     cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
     top_cloud = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
-    _, separation = adoption.communities(repos)
+    _, separation = adoption.communities(repos, min_repos=params["min_topic_repos"])
     durations = survival.durations(repos, as_of)
     with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
     medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
@@ -75,6 +76,8 @@ def compute(study: build.Study) -> dict[str, Any]:
         "missing": f"{cover['missing']:,}",
         "stale_topics": f"{sum(q['topic_no_longer_listed'] or 0 for q in study.quality['queries']):,}",
         "enriched": bool(study.quality.get("enriched")),
+        "min_repos": str(params["min_repos"]),
+        "min_topic_repos": str(params["min_topic_repos"]),
         "top_language": langs["language"][0],
         "top_language_share": pct(langs["share"][0]),
         "second_language": langs["language"][1],
@@ -155,10 +158,11 @@ def community_sentence(sizes: pl.DataFrame) -> str:
 
 
 def code_sha256() -> str:
-    """A checksum of the analysis code and hand labels: a change to either recomputes the facts."""
+    """A checksum of the analysis code, the hand labels and the notebooks' parameters: a change recomputes the facts."""
     digest = hashlib.sha256()
     for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE]:
         digest.update(path.read_bytes())
+    digest.update(json.dumps(parameters.of_notebooks(), sort_keys=True, default=sorted).encode())
     return digest.hexdigest()
 
 

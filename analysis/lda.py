@@ -8,16 +8,17 @@ monotonically on short texts, so it is shown, not used to choose.
 """
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
 from scipy import sparse
 from sklearn.decomposition import LatentDirichletAllocation
-from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.model_selection import train_test_split
 
-from analysis.text import STOP_WORDS, clean
+from analysis.text import clean
 
 SEED = 42
 TOP_TERMS = 10
@@ -40,8 +41,11 @@ def documents(repos: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def vectorize(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    vectorizer = CountVectorizer(stop_words=sorted(STOP_WORDS), min_df=5, max_df=0.5,
+def vectorize(texts: list[str], domain_stop_words: Collection[str] = (),
+              ) -> tuple[sparse.csr_matrix, np.ndarray]:
+    """Term counts; the topic's own stop words (words its descriptions share by construction, held in
+    notebook 03's parameters) go too, beside English ones."""
+    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(domain_stop_words)), min_df=5, max_df=0.5,
                                  token_pattern=r"(?u)\b[a-z][a-z0-9+#]+\b")
     counts = vectorizer.fit_transform(texts)
     return counts.tocsr(), vectorizer.get_feature_names_out()
@@ -77,10 +81,11 @@ def top_term_indices(model: LatentDirichletAllocation, n: int = TOP_TERMS) -> np
 GRID = (3, 4, 5, 6, 8, 10, 12, 15, 20)
 
 
-def choose(repos: pl.DataFrame, ks: tuple[int, ...] = GRID) -> TopicModel:
+def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID,
+           domain_stop_words: Collection[str] = ()) -> TopicModel:
     """Fit the grid on 80% of descriptions, pick k by coherence, refit it on all of them."""
     docs = documents(repos)
-    counts, vocab = vectorize(docs["text"].to_list())
+    counts, vocab = vectorize(docs["text"].to_list(), domain_stop_words)
     binary = (counts > 0).astype(np.int32).tocsr()
     train, test = train_test_split(np.arange(counts.shape[0]), test_size=0.2, random_state=SEED)
     rows = []

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
 
-from analysis import atomic
+from analysis import atomic, parameters
 
+#: The project's Jupyter kernel, registered by make (ipykernel install --name).
+KERNEL = "mlops-ecosystem"
 LABEL = re.compile(r"^#\|\s*label:\s*(\S+)\s*$", re.MULTILINE)
 FIGURE_MIME = ("image/png", "image/svg+xml")
 TABLE_MIME = ("text/markdown", "text/html")
@@ -32,16 +35,36 @@ def environment(overrides: Mapping[str, str]) -> Iterator[None]:
                 os.environ[k] = v
 
 
+class NotebookError(RuntimeError):
+    """A notebook cell failed; the message names the notebook, the cell and the error in one line."""
+
+
 def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -> nbformat.NotebookNode:
-    """Run `src` top to bottom (working directory: its folder) and write the result to `dest`."""
+    """Run `src` top to bottom (working directory: its folder) and write the result to `dest`.
+
+    Captions get the values of the notebook's parameters first, so that they say what ran.
+    """
     nb = nbformat.read(src, as_version=4)
+    parameters.fill_captions(nb, parameters.of_notebook(nb, src.name))
     with environment(env):
-        NotebookClient(
-            nb, timeout=timeout, kernel_name="python3",
-            resources={"metadata": {"path": str(src.parent)}},
-        ).execute()
+        try:
+            NotebookClient(
+                nb, timeout=timeout, kernel_name=KERNEL,
+                resources={"metadata": {"path": str(src.parent)}},
+            ).execute()
+        except CellExecutionError as e:
+            raise NotebookError(f"{src.name}, cell {failed_cell(nb)}: {e.ename}: {e.evalue}") from None
     atomic.write_bytes(dest, nbformat.writes(nb).encode())
     return nb
+
+
+def failed_cell(nb: nbformat.NotebookNode) -> str:
+    """The label (or the number) of the first code cell whose output is an error."""
+    for number, cell in enumerate(nb.cells, 1):
+        if cell.cell_type == "code" and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            label = LABEL.search(cell.source)
+            return label.group(1) if label else f"#{number}"
+    return "?"
 
 
 def labelled_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:

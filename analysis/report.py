@@ -22,7 +22,7 @@ import nbformat
 from nbconvert import HTMLExporter
 from rich.console import Console
 
-from analysis import atomic, config, documents, facts, notebooks, previews
+from analysis import atomic, config, documents, facts, notebooks, parameters, previews
 from analysis.build import build
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
@@ -56,7 +56,10 @@ def execute_notebooks(env: dict[str, str], out: Path) -> list[Path]:
     for i, src in enumerate(sources, 1):
         start = step(f"executing notebook {i}/{len(sources)}: {src.name}")
         dest = out / src.name
-        nb = notebooks.execute(src, dest, env)
+        try:
+            nb = notebooks.execute(src, dest, env)
+        except (notebooks.NotebookError, parameters.ParameterError) as e:
+            raise ReportError(str(e)) from None
         html, _ = HTMLExporter().from_notebook_node(nb)
         atomic.write_bytes(dest.with_suffix(".html"), html.encode())
         done(start)

@@ -1,9 +1,7 @@
-"""Cleaning repository descriptions for text models: URLs, emoji and stop words out."""
+"""Cleaning repository descriptions for text models: URLs, emoji and punctuation out."""
 from __future__ import annotations
 
 import re
-
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 SHORTCODE = re.compile(r":[a-z0-9_+-]+:")  # GitHub renders :rocket: as an emoji
@@ -13,16 +11,6 @@ EMOJI = re.compile(
 )
 NON_WORD = re.compile(r"[^a-z0-9+#]+")
 END_TO_END = re.compile(r"\bend[\s-]*(?:to|2)[\s-]*end\b")
-
-#: Words that appear in a large share of descriptions in this corpus by construction (it was
-#: selected for MLOps) or carry no content; removed on top of scikit-learn's English list.
-DOMAIN_STOP_WORDS = frozenset({
-    "mlops", "ml", "machine", "learning", "using", "based", "use", "used", "simple", "easy",
-    "repo", "repository", "project", "projects", "implementation", "help", "helps", "way",
-    "make", "new", "build", "built", "create", "run", "work", "one", "also", "etc",
-})
-STOP_WORDS = frozenset(ENGLISH_STOP_WORDS) | DOMAIN_STOP_WORDS
-
 
 def clean(description: str | None) -> str:
     """Lowercase text with URLs, emoji (Unicode and :shortcodes:) and punctuation removed."""

@@ -40,3 +40,17 @@ def test_report_without_snapshot_stops_clearly(project):
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 1
     assert "No snapshot to analyse" in result.output and "make collect" in result.output
+
+
+def test_relative_snapshot_is_read_from_where_it_was_typed(project, monkeypatch, tmp_path):
+    """A kernel runs in notebooks/ but inherits $PWD from the shell that started Jupyter."""
+    typed_in = tmp_path / "checkout"
+    write_snapshot(typed_in / "snapshots" / "s1", [("topic:mlops", [repo_item(1)], 1)])
+    kernel_dir = typed_in / "notebooks"
+    kernel_dir.mkdir()
+    monkeypatch.chdir(kernel_dir)
+    monkeypatch.setenv("PWD", str(typed_in))
+    monkeypatch.setenv(config.SNAPSHOT_ENV, "snapshots/s1")
+    assert config.snapshot_dir() == (typed_in / "snapshots" / "s1").resolve()
+    monkeypatch.setenv(config.SNAPSHOT_ENV, "../snapshots/s1")  # relative to the working directory wins
+    assert config.snapshot_dir() == (typed_in / "snapshots" / "s1").resolve()

@@ -31,7 +31,7 @@ def test_quarto_project_config():
 @pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.path.name)
 def test_front_matter(doc):
     assert doc.front_matter.get("title")
-    assert doc.front_matter.get("jupyter") == "python3"
+    assert doc.front_matter.get("jupyter") == notebooks.KERNEL
     assert isinstance(doc.front_matter.get("format"), dict)
 
 
