@@ -159,7 +159,9 @@ def install_quarto(python: Path) -> tuple[str | None, str]:
         returncode, stderr = run_bounded([*pip, "install", "--quiet", *requirements], PIP_TIMEOUT_S)
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
         if returncode:
-            reason = f"pip failed: {lines[-1] if lines else f'exit code {returncode}'}"
+            # pip's first ERROR line says what failed; what follows is the build's own traceback.
+            errors = [line for line in lines if line.startswith("ERROR:")] or lines[-1:] or [f"exit code {returncode}"]
+            reason = f"pip failed: {errors[0]}"
         else:
             quarto = find_quarto(python)
             if not (quarto and runs(quarto)):
