@@ -8,6 +8,7 @@ are then moved into `_output/`. The committed notebooks stay clean throughout.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -35,8 +36,8 @@ INSTALL_QUARTO = (
 )
 #: The pyproject extra that installs Quarto (the `quarto-cli` package) into the venv.
 QUARTO_EXTRA = "quarto"
-#: quarto-cli downloads Quarto (about 150 MB) from GitHub while it installs; offline, pip fails in seconds
-#: (measured: 24 s), but a network that drops packets could hang it, so the attempt is bounded.
+#: quarto-cli downloads Quarto (about 150 MB) from GitHub while it installs; without GitHub, pip fails in
+#: seconds (measured here: 4 to 24 s), but a network that drops packets could hang it, so it is bounded.
 PIP_TIMEOUT_S = 300
 
 
@@ -134,15 +135,16 @@ def runs(quarto: str) -> bool:
 def run_bounded(command: list[str], timeout: float) -> tuple[int, str]:
     """Run a command for at most `timeout` seconds; (exit code, stderr), or TimeoutExpired.
 
-    On timeout its whole process group is killed: pip's build subprocesses would otherwise
-    live on, holding the output pipe open (and the network busy).
+    On timeout (or Ctrl-C, which its own session does not receive) its whole process group is
+    killed: pip's build subprocesses would otherwise live on, holding the output pipe open.
     """
     with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
                           start_new_session=True) as process:
         try:
             _, stderr = process.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        except BaseException:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.communicate()
             raise
     return process.returncode, stderr
@@ -162,7 +164,9 @@ def install_quarto(python: Path) -> tuple[str | None, str]:
         returncode, stderr = run_bounded([*pip, "install", "--quiet", *requirements], PIP_TIMEOUT_S)
         lines = [line.strip() for line in stderr.splitlines() if line.strip()]
         if returncode:
-            reason = f"pip failed: {lines[-1] if lines else f'exit code {returncode}'}"
+            # pip's first ERROR line says what failed; what follows is the build's own traceback.
+            errors = [line for line in lines if line.startswith("ERROR:")] or lines[-1:] or [f"exit code {returncode}"]
+            reason = f"pip failed: {errors[0]}"
         else:
             quarto = find_quarto(python)
             if not (quarto and runs(quarto)):
@@ -178,7 +182,7 @@ def install_quarto(python: Path) -> tuple[str | None, str]:
 
 
 def run(snapshot: Path) -> None:
-    """The main job. Without Quarto it says so and lists what it produced instead."""
+    """The main job. Without Quarto it installs the `quarto` extra; failing that, it says so and lists what it made."""
     root = config.SOURCE_ROOT
     out = config.output_dir()
     snapshot = snapshot.resolve()
