@@ -60,9 +60,9 @@ def report(snapshot: Path | None) -> None:
               help="Also enrich the repositories (needs a token).")
 def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich: bool) -> None:
     """Record a snapshot of GitHub search results (resumable: run again to finish)."""
-    from analysis import collect as search
-    from analysis import live
-    from analysis.github import GitHubError
+    from analysis.collection import search
+    from analysis.collection import live
+    from analysis.collection.github import GitHubError
 
     try:
         if not topics and not queries:
@@ -77,8 +77,8 @@ def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich
 @click.option("--snapshot", type=click.Path(path_type=Path), required=True)
 def enrich(snapshot: Path) -> None:
     """Add per-repository counts and activity to a collected snapshot (GraphQL; needs a token)."""
-    from analysis import live
-    from analysis.github import GitHubError
+    from analysis.collection import live
+    from analysis.collection.github import GitHubError
 
     try:
         live.enrich(snapshot)

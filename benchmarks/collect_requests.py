@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fake_github import FakeGitHub, make_repos  # noqa: E402
 
-from analysis import live  # noqa: E402
-from analysis.enrich import ACTIVITY_BATCH, COUNTS_BATCH  # noqa: E402
+from analysis.collection import live  # noqa: E402
+from analysis.collection.enrich import ACTIVITY_BATCH, COUNTS_BATCH  # noqa: E402
 
 #: Metrics the enrichment delivers; the naive way asks one REST call per repository for each.
 NAIVE_METRICS = ("stars", "forks", "watchers", "open issues", "closed issues", "open PRs", "merged PRs",

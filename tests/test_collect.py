@@ -14,10 +14,10 @@ import pytest
 from click.testing import CliRunner
 from fake_github import FakeGitHub, Fault, make_repos
 
-from analysis import live
+from analysis.collection import live
 from analysis.build import build, load
 from analysis.cli import main
-from analysis.store import JOURNAL
+from analysis.collection.store import JOURNAL
 
 TOKEN = "ghp_TestTokenThatMustNeverLeak0123456789"
 SCALE = "0.0005"

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from fake_github import FakeGitHub, Fault, make_repos
 
-from analysis.github import GitHub, GitHubError, Pacing, Response
+from analysis.collection.github import GitHub, GitHubError, Pacing, Response
 
 SEARCH = ("/search/repositories", {"q": "topic:mlops", "per_page": 100, "page": 1})
 

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis import atomic
-from analysis.github import Response
+from analysis.collection.github import Response
 from analysis.snapshot import MANIFEST, SnapshotError, read_json, safe_member
 
 JOURNAL = "manifest.journal"

@@ -14,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from analysis.github import GitHub, GitHubError, Response
-from analysis.progress import Phase
-from analysis.store import SnapshotStore
+from analysis.collection.github import GitHub, GitHubError, Response
+from analysis.collection.progress import Phase
+from analysis.collection.store import SnapshotStore
 
 COUNTS_BATCH = 50
 ACTIVITY_BATCH = 25

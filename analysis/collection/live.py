@@ -5,13 +5,12 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from analysis.collect import QueryResult, SearchCollector
-from analysis.enrich import ACTIVITY_BATCH, COUNTS_BATCH, Enricher
-from analysis.github import GitHub, Pacing, api_url, token_from_env
-from analysis.progress import Phase, console, progress
+from analysis.collection.search import QueryResult, SearchCollector
+from analysis.collection.enrich import ACTIVITY_BATCH, COUNTS_BATCH, Enricher
+from analysis.collection.github import GitHub, Pacing, api_url, token_from_env
+from analysis.collection.progress import Phase, console, progress
 from analysis.snapshot import Snapshot
-from analysis.store import SnapshotStore
-from analysis.tidy import tidy
+from analysis.collection.store import SnapshotStore
 
 #: For tests against the fake server: scales every wait of the client (1 = real time).
 TIME_SCALE_ENV = "MLOPS_GITHUB_TIME_SCALE"
@@ -78,8 +77,8 @@ def enrich(snapshot: Path) -> None:
 
 def run_enrichment(github: GitHub, store: SnapshotStore, folder: Path) -> None:
     snapshot = Snapshot(folder)
-    repos = tidy(snapshot.search_pages(), as_of=snapshot.as_of).repos.sort("id")
-    node_ids = [n for n in repos["node_id"].to_list() if n]
+    node_of = {item["id"]: item.get("node_id") for page in snapshot.search_pages() for item in page.items}
+    node_ids = [node_of[i] for i in sorted(node_of) if node_of[i]]
     enricher = Enricher(github, store)
     try:
         with progress() as bar:

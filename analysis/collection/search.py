@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from analysis.github import GitHub, GitHubError, Response
-from analysis.progress import Phase
-from analysis.store import SnapshotStore
+from analysis.collection.github import GitHub, GitHubError, Response
+from analysis.collection.progress import Phase
+from analysis.collection.store import SnapshotStore
 
 SEARCH = "/search/repositories"
 PER_PAGE = 100
