@@ -7,6 +7,9 @@ INSTALLED := $(VENV)/.installed
 # Empty: the newest snapshot under data/raw/.
 SNAPSHOT ?=
 export SNAPSHOT
+# ALLOW_INCOMPLETE=1 analyses an interrupted or incomplete snapshot anyway (the documents say so).
+ALLOW_INCOMPLETE ?=
+export ALLOW_INCOMPLETE
 
 .PHONY: report test lab collect clean help
 

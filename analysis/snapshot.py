@@ -6,6 +6,7 @@ user can fix the input rather than debug the code.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +14,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 MANIFEST = "manifest.json"
+#: Enrichment's own manifest: `analysis enrich` adds it and never rewrites `manifest.json`.
+ENRICHMENT_MANIFEST = "enrichment.json"
 SEARCH_PATH = "/search/repositories"
 
 
@@ -56,6 +59,34 @@ def safe_member(folder: Path, name: object, where: str) -> Path:
     return folder / pure
 
 
+def checked_date(value: object, where: str) -> str:
+    """An ISO date (YYYY-MM-DD, or the date part of a timestamp), refusing anything else."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError:
+        raise SnapshotError(f"{where} is {value!r}, not a date (YYYY-MM-DD)") from None
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A manifest: an object whose `requests` each name a file, a path and params."""
+    manifest = read_json(path, "the manifest")
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{path}: the manifest must be a JSON object")
+    requests = manifest.get("requests")
+    if not isinstance(requests, list):
+        raise SnapshotError(f"{path}: field 'requests' is missing or not a list")
+    for i, entry in enumerate(requests):
+        where = f"requests[{i}]"
+        if not isinstance(entry, dict):
+            raise SnapshotError(f"{path}: {where} is not an object")
+        for field in ("file", "path", "params"):
+            if field not in entry:
+                raise SnapshotError(f"{path}: {where} has no field '{field}'")
+        if not isinstance(entry["params"], dict):
+            raise SnapshotError(f"{path}: {where}: field 'params' is not an object")
+    return manifest
+
+
 class Snapshot:
     """A validated snapshot folder."""
 
@@ -64,38 +95,49 @@ class Snapshot:
         if not self.folder.is_dir():
             raise SnapshotError(f"{self.folder}: snapshot folder not found")
         self.manifest_path = self.folder / MANIFEST
-        manifest = read_json(self.manifest_path, "the manifest")
-        if not isinstance(manifest, dict):
-            raise SnapshotError(f"{self.manifest_path}: the manifest must be a JSON object")
-        requests = manifest.get("requests")
-        if not isinstance(requests, list):
-            raise SnapshotError(f"{self.manifest_path}: field 'requests' is missing or not a list")
-        for i, entry in enumerate(requests):
-            where = f"requests[{i}]"
-            if not isinstance(entry, dict):
-                raise SnapshotError(f"{self.manifest_path}: {where} is not an object")
-            for field in ("file", "path", "params"):
-                if field not in entry:
-                    raise SnapshotError(f"{self.manifest_path}: {where} has no field '{field}'")
-            if not isinstance(entry["params"], dict):
-                raise SnapshotError(f"{self.manifest_path}: {where}: field 'params' is not an object")
-        self.manifest: dict[str, Any] = manifest
-        self.requests: list[dict[str, Any]] = requests
-        if not any(e["path"] == SEARCH_PATH for e in requests):
+        self.manifest: dict[str, Any] = read_manifest(self.manifest_path)
+        self.requests: list[dict[str, Any]] = list(self.manifest["requests"])
+        if not any(e["path"] == SEARCH_PATH for e in self.requests):
             raise SnapshotError(f"{self.manifest_path}: lists no {SEARCH_PATH} request")
+        enrichment_path = self.folder / ENRICHMENT_MANIFEST
+        self.enrichment: dict[str, Any] | None = None
+        if enrichment_path.is_file():
+            self.enrichment = read_manifest(enrichment_path)
+            self.requests += self.enrichment["requests"]
+
+    def manifests(self) -> list[Path]:
+        """The manifest files that define this snapshot, in the order its checksum covers them."""
+        return [self.manifest_path] + ([self.folder / ENRICHMENT_MANIFEST] if self.enrichment else [])
+
+    def unfinished(self) -> str | None:
+        """Why the snapshot is not ready to analyse (interrupted or incomplete), or None.
+
+        A manifest without `started_at` predates resumable collection: it was recorded
+        and published whole, so it is finished by definition.
+        """
+        m = self.manifest
+        if "started_at" in m and not m.get("collected_on"):
+            return "its collection was interrupted (no collected_on); run the same `collect` command to finish it"
+        short = m.get("incomplete_slices") or []
+        if short:
+            return (f"its collection is incomplete: {len(short)} date slice(s) hold fewer repositories than"
+                    " their total_count (see incomplete_slices in the manifest)")
+        if self.enrichment is not None and not self.enrichment.get("enriched_on"):
+            return "its enrichment was interrupted; run `python -m analysis enrich --snapshot` again to finish it"
+        return None
 
     @property
     def as_of(self) -> str:
         """The date the data describes: `collected_on`, else the last `fetched_at`."""
-        if self.manifest.get("collected_on"):
-            return str(self.manifest["collected_on"])[:10]
+        if "collected_on" in self.manifest:
+            return checked_date(self.manifest["collected_on"], f"{self.manifest_path}: field 'collected_on'")
         fetched = [e["fetched_at"] for e in self.requests if e.get("fetched_at")]
         if not fetched:
             raise SnapshotError(
                 f"{self.manifest_path}: no 'collected_on' and no request has 'fetched_at',"
                 " so the snapshot date is unknown"
             )
-        return max(fetched)[:10]
+        return checked_date(str(max(fetched))[:10], f"{self.manifest_path}: the last 'fetched_at'")
 
     def search_pages(self) -> Iterator[SearchPage]:
         """Each search response in manifest order, checked for the fields the build needs."""

@@ -48,11 +48,12 @@ def collect(out: Path, *args: str) -> "click.testing.Result":  # noqa: F821
 def every_file_parses(folder: Path) -> None:
     names = {p.name for p in folder.iterdir()}
     assert not [n for n in names if n.endswith(".tmp") or n == JOURNAL], names
-    manifest = json.loads((folder / "manifest.json").read_text())
-    files = [e["file"] for e in manifest["requests"]]
-    keys = [e["key"] for e in manifest["requests"]]
+    manifests = {"manifest.json", "enrichment.json"} & names
+    requests = [e for m in manifests for e in json.loads((folder / m).read_text())["requests"]]
+    files = [e["file"] for e in requests]
+    keys = [e["key"] for e in requests]
     assert len(files) == len(set(files)) and len(keys) == len(set(keys)), "nothing duplicated"
-    assert names == set(files) | {"manifest.json"}, "every file listed, every listed file present"
+    assert names == set(files) | manifests, "every file listed, every listed file present"
     for name in names:
         json.loads((folder / name).read_text())
 
@@ -113,13 +114,20 @@ def test_rerun_revalidates_with_etags(env, tmp_path):
     every_file_parses(tmp_path / "snap")
 
 
-def test_results_that_shift_between_pages_are_deduplicated(env, tmp_path):
-    with env(FakeGitHub(make_repos(900), shift=True)):
-        assert collect(tmp_path / "snap", "--topic", "mlops", "--no-enrich").exit_code == 0
+@pytest.mark.parametrize("n", [900, 2600])
+def test_every_repository_collected_while_results_move_between_pages(env, tmp_path, n):
+    """Repositories updated mid-paging move between pages; short slices are asked again by halves."""
+    repos = make_repos(n)
+    with env(FakeGitHub(repos, shift=True, churn=0.5, seed=n)) as fake:
+        result = collect(tmp_path / "snap", "--topic", "mlops", "--no-enrich")
+        assert result.exit_code == 0, result.output
+        searches = fake.count("/search")
     quality = build(tmp_path / "snap", tmp_path / "out")
     (q,) = quality["queries"]
-    assert q["duplicates"] > 0 and q["unique"] == load(tmp_path / "out").repos.height
-    assert q["missing"] == q["total_count"] - q["unique"]
+    assert set(load(tmp_path / "out").repos["id"].to_list()) == {r["id"] for r in repos}
+    assert (q["total_count"], q["unique"], q["missing"]) == (n, n, 0)
+    floor = -(-n // 100)
+    assert floor < searches <= 1.3 * floor + 3, "short slices were asked again, cheaply"
 
 
 @pytest.mark.parametrize(
@@ -198,7 +206,9 @@ def test_token_never_written_or_printed(env, tmp_path):
         (["--topic", "MLOps"], "not a valid GitHub topic"),
         (["--topic", "a" * 51], "not a valid GitHub topic"),
         (["--topic", "-mlops"], "not a valid GitHub topic"),
-        (["--query", "x" * 257], "at most 256"),
+        (["--query", "x" * 206], "so at most 205"),
+        (["--topic", "mlops\n"], "not a valid GitHub topic"),
+        (["--query", "topic:mlops\tx"], "control character"),
         (["--query", "a OR b OR c OR d OR e OR f OR g"], "more than 5 AND/OR/NOT"),
         (["--query", "topic:mlops created:2020-01-01..2021-01-01"], "created:"),
     ],
@@ -262,7 +272,7 @@ def test_killed_mid_run_then_resumed(tmp_path):
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
     every_file_parses(out)
-    final = len(json.loads((out / "manifest.json").read_text())["requests"])
+    final = sum(len(json.loads((out / m).read_text())["requests"]) for m in ("manifest.json", "enrichment.json"))
     assert recorded < final
     build(out, tmp_path / "out")
     study = load(tmp_path / "out")
