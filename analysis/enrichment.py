@@ -61,6 +61,7 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
     id_of = dict(zip(repos["node_id"].to_list(), repos["id"].to_list()))
     name_of = dict(zip(repos["node_id"].to_list(), repos["full_name"].to_list()))
     counted: dict[str, dict[str, Any] | None] = {}
+    failed: dict[str, str] = dict((snapshot.enrichment or {}).get("failed") or {})
     activity = Activity()
     for i, entry in enumerate(snapshot.requests):
         if entry["path"] != GRAPHQL:
@@ -74,6 +75,10 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
             raise SnapshotError(f"{path}: GraphQL response has no 'data'")
         if operation == "RepoCounts":
             counted.update(zip(variables["ids"], data["nodes"]))
+            for error in body.get("errors") or []:  # a null node refused for another reason than NOT_FOUND
+                where = error.get("path") or []
+                if error.get("type") != "NOT_FOUND" and len(where) == 2 and where[0] == "nodes":
+                    failed.setdefault(variables["ids"][where[1]], str(error.get("type")))
         elif operation == "RepoActivity":
             for node_id, node in zip(variables["ids"], data["nodes"]):
                 if node:
@@ -85,11 +90,13 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
                     activity.add(variables[f"id{k}"], data[f"r{k}"])
                 k += 1
     rows = []
-    for node_id, node in counted.items():
+    for node_id, node in {**dict.fromkeys(failed), **counted}.items():
         if node_id not in id_of:
             continue
         row: dict[str, Any] = {"id": id_of[node_id]}
-        if node is None:
+        if node is None and node_id in failed:
+            row["status"] = "failed"  # GitHub refused or could not answer; recorded by `enrich`
+        elif node is None:
             row["status"] = "unavailable"  # deleted, or made private, since the search
         else:
             renamed = node.get("nameWithOwner") != name_of[node_id]
@@ -111,6 +118,8 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
                 "issues_seen": activity.issues.get(node_id, 0),
                 "pull_requests_seen": activity.pulls.get(node_id, 0),
             }
+            if node_id in failed:  # counted, but some activity pages are missing
+                row["status"] = "failed"
         rows.append(row)
     enrichment = (
         pl.DataFrame(rows, schema=ENRICHMENT_SCHEMA)
