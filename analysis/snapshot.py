@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import msgspec
+
+from analysis import records
+
 MANIFEST = "manifest.json"
 #: Enrichment's own manifest: `analysis enrich` adds it and never rewrites `manifest.json`.
 ENRICHMENT_MANIFEST = "enrichment.json"
@@ -30,7 +34,7 @@ class SearchPage:
     file: Path
     query: str  # the user's query; a date slice of it (live collection) keeps the same query
     total_count: int | None  # what the search reported for the query (or for its slice)
-    items: list[dict[str, Any]]
+    items: list[records.Repo]
     incomplete: bool  # GitHub's `incomplete_results`: the search timed out for this page
     entry: dict[str, Any]
 
@@ -87,6 +91,28 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
+def read_search(path: Path, where: str, latest: str) -> records.SearchResponse:
+    """A search response parsed into typed records; errors name the file, the item and the field."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise SnapshotError(f"{path}: the response of {where} is missing") from None
+    except OSError as e:
+        raise SnapshotError(f"{path}: cannot read the response of {where}: {e.strerror}") from None
+    try:
+        body = records.decode_search(data)
+    except msgspec.ValidationError as e:
+        raise SnapshotError(f"{path}: {str(e).replace('$.', '')}") from None
+    except msgspec.DecodeError as e:
+        raise SnapshotError(f"{path}: the response of {where} is not valid JSON ({e})") from None
+    for j, item in enumerate(body.items):
+        for field in ("created_at", "updated_at", "pushed_at"):
+            stamp = getattr(item, field)
+            if stamp is not None and stamp > latest:
+                raise SnapshotError(f"{path}: items[{j}].{field} is {stamp}, after the snapshot was taken")
+    return body
+
+
 class Snapshot:
     """A validated snapshot folder."""
 
@@ -140,7 +166,9 @@ class Snapshot:
         return checked_date(str(max(fetched))[:10], f"{self.manifest_path}: the last 'fetched_at'")
 
     def search_pages(self) -> Iterator[SearchPage]:
-        """Each search response in manifest order, checked for the fields the build needs."""
+        """Each search response in manifest order, every field the build reads typed and checked."""
+        # A timestamp later than the day after the snapshot's date cannot have been observed.
+        latest = (dt.date.fromisoformat(self.as_of) + dt.timedelta(days=1)).isoformat() + "T23:59:59Z"
         for i, entry in enumerate(self.requests):
             if entry["path"] != SEARCH_PATH:
                 continue
@@ -149,18 +177,12 @@ class Snapshot:
             query = entry.get("query") or entry["params"].get("q")
             if not isinstance(query, str) or not query:
                 raise SnapshotError(f"{self.manifest_path}: {where} has no search query (params.q)")
-            body = read_json(path, f"the response of {where}")
-            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                raise SnapshotError(f"{path}: response has no 'items' list (is it a search response?)")
-            for j, item in enumerate(body["items"]):
-                if not isinstance(item, dict) or not isinstance(item.get("id"), int):
-                    raise SnapshotError(f"{path}: items[{j}] has no integer 'id'")
-            total = body.get("total_count")
+            body = read_search(path, where, latest)
             yield SearchPage(
                 file=path,
                 query=query,
-                total_count=total if isinstance(total, int) else None,
-                items=body["items"],
-                incomplete=bool(body.get("incomplete_results")),
+                total_count=body.total_count,
+                items=body.items,
+                incomplete=bool(body.incomplete_results),
                 entry=entry,
             )

@@ -1,0 +1,69 @@
+"""Typed schema of a recorded search response, checked by msgspec while it parses.
+
+Every field the build reads has a type, and nothing is coerced: `"12"` is not a count,
+12.5 is not an integer, `true` is not an id, `"mlops"` is not a list of topics, a
+timestamp is GitHub's UTC form `YYYY-MM-DDTHH:MM:SSZ` and nothing else, and counts fit
+in int64. Fields the build does not read are skipped unparsed, which is also why
+msgspec decodes a page faster than `json` does.
+"""
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+
+Stamp = Annotated[str, msgspec.Meta(pattern=r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")]
+Count = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
+Id = Annotated[int, msgspec.Meta(ge=1, le=2**63 - 1)]
+
+
+class Owner(msgspec.Struct):
+    login: str | None = None
+    type: str | None = None
+
+
+class License(msgspec.Struct):
+    key: str | None = None
+
+
+class Repo(msgspec.Struct):
+    """One search result: the fields repos.parquet keeps (data/README.md)."""
+
+    id: Id
+    node_id: str | None = None
+    full_name: str | None = None
+    owner: Owner | None = None
+    name: str | None = None
+    description: str | None = None
+    created_at: Stamp | None = None
+    updated_at: Stamp | None = None
+    pushed_at: Stamp | None = None
+    stargazers_count: Count | None = None
+    forks_count: Count | None = None
+    open_issues_count: Count | None = None
+    size: Count | None = None
+    language: str | None = None
+    license: License | None = None
+    topics: list[str] | None = None
+    fork: bool | None = None
+    archived: bool | None = None
+    is_template: bool | None = None
+    has_issues: bool | None = None
+    has_wiki: bool | None = None
+    has_pages: bool | None = None
+    has_discussions: bool | None = None
+    homepage: str | None = None
+
+
+class SearchResponse(msgspec.Struct):
+    items: list[Repo]
+    total_count: Count | None = None
+    incomplete_results: bool | None = None
+
+
+DECODER = msgspec.json.Decoder(SearchResponse)
+
+
+def decode_search(data: bytes) -> SearchResponse:
+    """Parse and check one search response; raises msgspec errors that name the field."""
+    return DECODER.decode(data)
