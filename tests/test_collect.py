@@ -250,17 +250,26 @@ def test_nothing_escapes_the_snapshot_folder(env, tmp_path):
     assert {p.parent for p in tmp_path.rglob("*") if p.is_file()} == {out}
 
 
-def test_killed_mid_run_then_resumed(tmp_path):
-    """SIGKILL the collector in a subprocess mid-run; the second run completes the snapshot."""
+@pytest.mark.parametrize("kill_after", [8, 45], ids=["in search", "in enrichment"])
+def test_killed_mid_run_then_resumed(tmp_path, kill_after):
+    """SIGKILL the collector in a subprocess mid-run; the second run completes the snapshot,
+    with the same repositories as an uninterrupted run, while results move between pages."""
     repos = make_repos(1400)
     out = tmp_path / "snap"
-    with FakeGitHub(repos, token=TOKEN, delay=0.01) as fake:
+    uninterrupted = tmp_path / "whole"
+    with FakeGitHub(make_repos(1400), token=TOKEN, churn=0.3, seed=1) as fake:
+        env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN, live.TIME_SCALE_ENV: SCALE}
+        whole = subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--no-enrich",
+                                "--out", str(uninterrupted)], env=env, capture_output=True, text=True, timeout=300)
+        assert whole.returncode == 0, whole.stderr[-2000:]
+    build(uninterrupted, tmp_path / "whole-out")
+    with FakeGitHub(repos, token=TOKEN, delay=0.01, churn=0.3, seed=2) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN,
                live.TIME_SCALE_ENV: SCALE, live.TIMEOUT_ENV: "2"}
         cmd = [sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(out)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
-        while len(fake.log) < 45 and time.time() < deadline:  # well into enrichment
+        while len(fake.log) < kill_after and time.time() < deadline:
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -276,6 +285,7 @@ def test_killed_mid_run_then_resumed(tmp_path):
     assert recorded < final
     build(out, tmp_path / "out")
     study = load(tmp_path / "out")
+    assert set(study.repos["id"].to_list()) == set(load(tmp_path / "whole-out").repos["id"].to_list())
     assert set(study.repos["id"].to_list()) == {r["id"] for r in repos}
     assert study.enrichment.height == 1400
     assert study.enrichment["pull_requests_seen"].sum() == sum(r["_pulls"] for r in repos)
