@@ -39,14 +39,19 @@ class SearchPage:
     entry: dict[str, Any]
 
 
-def read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file, turning every failure into a SnapshotError that names it."""
+def read_bytes(path: Path, what: str) -> bytes:
+    """A file's bytes, or a SnapshotError saying that `what` is missing or unreadable."""
     try:
-        text = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: {what} is missing") from None
     except OSError as e:
         raise SnapshotError(f"{path}: cannot read {what}: {e.strerror}") from None
+
+
+def read_json(path: Path, what: str) -> Any:
+    """Parse a JSON file, turning every failure into a SnapshotError that names it."""
+    text = read_bytes(path, what)
     try:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -93,12 +98,7 @@ def read_manifest(path: Path) -> dict[str, Any]:
 
 def read_search(path: Path, where: str, latest: str) -> records.SearchResponse:
     """A search response parsed into typed records; errors name the file, the item and the field."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise SnapshotError(f"{path}: the response of {where} is missing") from None
-    except OSError as e:
-        raise SnapshotError(f"{path}: cannot read the response of {where}: {e.strerror}") from None
+    data = read_bytes(path, f"the response of {where}")
     try:
         body = records.decode_search(data)
     except msgspec.ValidationError as e:
