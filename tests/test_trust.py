@@ -65,7 +65,7 @@ def test_slices_still_short_fail_the_run_unless_accepted(env, tmp_path):
 
 
 def test_interrupted_snapshot_refused_by_build_and_report(tmp_path, monkeypatch):
-    snap = tmp_path / "raw" / "2026-01-01"
+    snap = tmp_path / "root" / "data" / "raw" / "2026-01-01"  # the newest (only) one: what `make report` picks
     snap.mkdir(parents=True)
     (snap / "p1.json").write_text(json.dumps({"total_count": 0, "items": []}))
     entry = {"file": "p1.json", "path": "/search/repositories", "params": {"q": "topic:mlops"},
@@ -76,7 +76,6 @@ def test_interrupted_snapshot_refused_by_build_and_report(tmp_path, monkeypatch)
     assert not (tmp_path / "out").exists()
     monkeypatch.setenv("MLOPS_PROJECT_ROOT", str(tmp_path / "root"))
     monkeypatch.delenv("SNAPSHOT", raising=False)
-    monkeypatch.setenv("SNAPSHOT", str(snap))
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 1 and "interrupted" in result.output
     accepted = CliRunner().invoke(main, ["build", "--snapshot", str(snap), "--out", str(tmp_path / "out"),
@@ -165,6 +164,17 @@ def test_token_with_whitespace_refused_without_echo(env, tmp_path, token):
         assert not fake.log
     assert result.exit_code == 1 and "whitespace or a control character" in result.output
     no_canary(tmp_path, result.output)
+
+
+def test_token_with_a_line_break_never_reaches_the_real_streams(tmp_path):
+    with FakeGitHub(make_repos(10)) as fake:
+        env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": CANARY + "\r\n", live.TIME_SCALE_ENV: SCALE}
+        for debug in ([], ["--debug"]):
+            run = subprocess.run([sys.executable, "-m", "analysis", *debug, "collect", "--topic", "mlops",
+                                  "--out", str(tmp_path / "snap")], env=env, capture_output=True, text=True, timeout=60)
+            assert run.returncode == 1 and ("Traceback" in run.stderr) == bool(debug)
+            no_canary(tmp_path, run.stdout, run.stderr)
+        assert not fake.log and not fake.seen_authorization
 
 
 def test_credentials_in_the_api_url_refused_before_anything_is_written(env, tmp_path, monkeypatch):
