@@ -16,11 +16,12 @@ from analysis.snapshot import SnapshotError
 
 #: The talk's topics, collected when neither --topic nor --query is given.
 DEFAULT_TOPICS = ("mlops", "model-management")
-TOKEN_ENVS = ("GITHUB_TOKEN", "GH_TOKEN")
 
 
 def redact(text: str) -> str:
     """`text` with every token from the environment (and its stripped form) replaced."""
+    from analysis.collection.github import TOKEN_ENVS
+
     for name in TOKEN_ENVS:
         secret = os.environ.get(name) or ""
         for form in {secret, secret.strip()}:

@@ -131,12 +131,15 @@ class Snapshot:
             self.enrichment = read_manifest(enrichment_path)
             self.requests += self.enrichment["requests"]
 
-    def manifests(self) -> list[Path]:
-        """The manifest files that define this snapshot, in the order its checksum covers them."""
-        return [self.manifest_path] + ([self.folder / ENRICHMENT_MANIFEST] if self.enrichment else [])
-
     def unfinished(self) -> str | None:
-        """Why the snapshot is not ready to analyse (interrupted or incomplete), or None.
+        """Why the snapshot is not ready to analyse (interrupted or incomplete), or None."""
+        if self.enrichment is not None and not self.enrichment.get("enriched_on"):
+            return self.search_unfinished() or (
+                "its enrichment was interrupted; run `python -m analysis enrich --snapshot` again to finish it")
+        return self.search_unfinished()
+
+    def search_unfinished(self) -> str | None:
+        """Why the search results are not ready, or None.
 
         A manifest without `started_at` predates resumable collection: it was recorded
         and published whole, so it is finished by definition.
@@ -148,8 +151,6 @@ class Snapshot:
         if short:
             return (f"its collection is incomplete: {len(short)} date slice(s) hold fewer repositories than"
                     " their total_count (see incomplete_slices in the manifest)")
-        if self.enrichment is not None and not self.enrichment.get("enriched_on"):
-            return "its enrichment was interrupted; run `python -m analysis enrich --snapshot` again to finish it"
         return None
 
     @property

@@ -145,6 +145,18 @@ def test_enrich_adds_files_and_never_rewrites_recorded_ones(env, tmp_path):
     assert quality["enriched"] and load(tmp_path / "out").enrichment.height == 120
 
 
+def test_interrupted_enrichment_refused_until_finished(env, tmp_path):
+    out = tmp_path / "snap"
+    with env(FakeGitHub(make_repos(60))):
+        assert collect(out, "--topic", "mlops").exit_code == 0
+        manifest = json.loads((out / "enrichment.json").read_text())
+        (out / "enrichment.json").write_text(json.dumps({k: v for k, v in manifest.items() if k != "enriched_on"}))
+        with pytest.raises(SnapshotError, match="enrichment was interrupted"):
+            build(out, tmp_path / "out")
+        assert CliRunner().invoke(main, ["enrich", "--snapshot", str(out)]).exit_code == 0
+    assert build(out, tmp_path / "out")["enriched"]
+
+
 def test_recorded_snapshot_is_never_written_into(env, tmp_path, recorded_snapshot):
     copy = tmp_path / "recorded"
     shutil.copytree(recorded_snapshot, copy)

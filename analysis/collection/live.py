@@ -102,8 +102,8 @@ def enrich(snapshot: Path) -> None:
     github = client(api)
     try:
         with FolderLock(snapshot):
-            reason = Snapshot(snapshot).unfinished()
-            if reason and "enrichment" not in reason:
+            reason = Snapshot(snapshot).search_unfinished()
+            if reason:
                 raise SnapshotError(f"{snapshot}: cannot enrich: {reason}")
             run_enrichment(github, snapshot)
     finally:
