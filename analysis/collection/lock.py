@@ -46,7 +46,7 @@ class FolderLock:
             os.close(fd)
         os.ftruncate(fd, 0)
         holder = {"pid": os.getpid(), "host": socket.gethostname(), "started_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "command": " ".join(os.path.basename(a) for a in sys.argv[:2])}
+                  "command": " ".join(["analysis", *(a for a in sys.argv[1:] if a in ("collect", "enrich"))])}
         os.write(fd, json.dumps(holder).encode())
         self._fd = fd
 
