@@ -58,6 +58,9 @@ class Pacing:
     secondary_wait: float = 60.0
     max_rate_limit_waits: int = 6
     max_transient_tries: int = 6
+    # A GraphQL batch that times out (GitHub stops a query at 10 s) will likely time out
+    # again: after this many tries the enricher splits it rather than wait.
+    graphql_tries: int = 2
     timeout: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
@@ -165,7 +168,8 @@ class GitHub:
         """POST a GraphQL query; rate-limit errors in the body are waited out and retried."""
         if not self.authenticated:
             raise GitHubError("GitHub's GraphQL API needs a token: set GITHUB_TOKEN or GH_TOKEN")
-        response = self._send("POST", self.graphql_url, json={"query": query, "variables": variables})
+        response = self._send("POST", self.graphql_url, tries=self.pacing.graphql_tries,
+                              json={"query": query, "variables": variables})
         self._note_graphql_budget(response)
         return response
 
@@ -188,10 +192,10 @@ class GitHub:
         self.pacing.wait(self.pacing.search_interval - elapsed)
         self._last_search = self.pacing.clock()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+    def _send(self, method: str, path: str, tries: int | None = None, **kwargs: Any) -> Response:
         secondary_waits = 0
         for attempt in range(self.pacing.max_rate_limit_waits + 1):
-            response = self._with_retries(method, path, **kwargs)
+            response = self._with_retries(method, path, tries or self.pacing.max_transient_tries, **kwargs)
             kind = self._rate_limited(response)
             if kind is None:
                 return response
@@ -211,9 +215,9 @@ class GitHub:
             " try again later"
         )
 
-    def _with_retries(self, method: str, path: str, **kwargs: Any) -> Response:
+    def _with_retries(self, method: str, path: str, tries: int, **kwargs: Any) -> Response:
         retrying = Retrying(
-            stop=stop_after_attempt(self.pacing.max_transient_tries),
+            stop=stop_after_attempt(tries),
             wait=wait_exponential_jitter(initial=1.0, max=60.0),
             retry=retry_if_exception_type(Transient),
             sleep=self.pacing.wait,
@@ -223,7 +227,7 @@ class GitHub:
             return retrying(self._once, method, path, **kwargs)
         except Transient as e:
             raise GaveUp(
-                f"{method} {urlsplit(path).path}: gave up after {self.pacing.max_transient_tries} tries ({e})"
+                f"{method} {urlsplit(path).path}: gave up after {tries} tries ({e})"
             ) from None
 
     def _once(self, method: str, path: str, **kwargs: Any) -> Response:
