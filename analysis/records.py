@@ -1,4 +1,4 @@
-"""Typed schema of a recorded search response, checked by msgspec while it parses.
+"""Typed schemas of recorded responses (search, and enrichment's GraphQL), checked by msgspec.
 
 Every field the build reads has a type, and nothing is coerced: `"12"` is not a count,
 12.5 is not an integer, `true` is not an id, `"mlops"` is not a list of topics, a
@@ -61,9 +61,87 @@ class SearchResponse(msgspec.Struct):
     incomplete_results: bool | None = None
 
 
-DECODER = msgspec.json.Decoder(SearchResponse)
+# -- GraphQL answers stored by enrichment (analysis/collection/enrich.py asks them) --------------
+class Total(msgspec.Struct):
+    totalCount: Count
 
 
-def decode_search(data: bytes) -> SearchResponse:
-    """Parse and check one search response; raises msgspec errors that name the field."""
-    return DECODER.decode(data)
+class Release(msgspec.Struct):
+    publishedAt: Stamp | None = None
+
+
+class Commit(msgspec.Struct):
+    history: Total | None = None
+
+
+class Ref(msgspec.Struct):
+    target: Commit | None = None
+
+
+class RepoCounts(msgspec.Struct):
+    nameWithOwner: str | None = None
+    stargazerCount: Count | None = None
+    forkCount: Count | None = None
+    watchers: Total | None = None
+    openIssues: Total | None = None
+    closedIssues: Total | None = None
+    openPullRequests: Total | None = None
+    mergedPullRequests: Total | None = None
+    closedPullRequests: Total | None = None
+    releases: Total | None = None
+    latestRelease: Release | None = None
+    defaultBranchRef: Ref | None = None
+
+
+class Author(msgspec.Struct):
+    login: str
+
+
+class Event(msgspec.Struct):
+    createdAt: Stamp
+    author: Author | None = None  # null: GitHub's ghost, a deleted account
+
+
+class Page(msgspec.Struct):
+    nodes: list[Event]
+
+
+class RepoActivity(msgspec.Struct):
+    issues: Page | None = None
+    pullRequests: Page | None = None
+
+
+class GraphQLError(msgspec.Struct):
+    type: str | None = None
+    path: list[str | int] | None = None
+
+
+class CountsData(msgspec.Struct):
+    nodes: list[RepoCounts | None]
+
+
+class ActivityData(msgspec.Struct):
+    nodes: list[RepoActivity | None]
+
+
+class CountsAnswer(msgspec.Struct):
+    data: CountsData
+    errors: list[GraphQLError] = []
+
+
+class ActivityAnswer(msgspec.Struct):
+    data: ActivityData
+    errors: list[GraphQLError] = []
+
+
+class MoreAnswer(msgspec.Struct):
+    data: dict[str, RepoActivity | None]  # r<k> per repository (and rateLimit, read as empty)
+    errors: list[GraphQLError] = []
+
+
+DECODERS = {
+    "search": msgspec.json.Decoder(SearchResponse),
+    "RepoCounts": msgspec.json.Decoder(CountsAnswer),
+    "RepoActivity": msgspec.json.Decoder(ActivityAnswer),
+    "RepoActivityMore": msgspec.json.Decoder(MoreAnswer),
+}

@@ -96,15 +96,22 @@ def read_manifest(path: Path) -> dict[str, Any]:
     return manifest
 
 
-def read_search(path: Path, where: str, latest: str) -> records.SearchResponse:
-    """A search response parsed into typed records; errors name the file, the item and the field."""
+def read_typed(path: Path, where: str, kind: str) -> Any:
+    """A response parsed into the typed records of `kind`; errors name the file, the item and the field."""
+    if kind not in records.DECODERS:
+        raise SnapshotError(f"{path}: {where} is a response of unknown kind {kind!r}")
     data = read_bytes(path, f"the response of {where}")
     try:
-        body = records.decode_search(data)
+        return records.DECODERS[kind].decode(data)
     except msgspec.ValidationError as e:
         raise SnapshotError(f"{path}: {str(e).replace('$.', '')}") from None
     except msgspec.DecodeError as e:
         raise SnapshotError(f"{path}: the response of {where} is not valid JSON ({e})") from None
+
+
+def read_search(path: Path, where: str, latest: str) -> records.SearchResponse:
+    """A search response, typed, with no timestamp later than `latest`."""
+    body = read_typed(path, where, "search")
     for j, item in enumerate(body.items):
         for field in ("created_at", "updated_at", "pushed_at"):
             stamp = getattr(item, field)

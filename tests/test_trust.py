@@ -98,7 +98,7 @@ def test_second_writer_fails_at_once_naming_the_holder(env, tmp_path):
 def test_concurrent_runs_leave_one_consistent_snapshot(tmp_path):
     repos = make_repos(1200)
     out = tmp_path / "snap"
-    with FakeGitHub(repos, token=TOKEN, delay=0.01) as fake:
+    with FakeGitHub(repos, token=TOKEN, delay=0.4) as fake:  # the first run takes over 5 s
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN, live.TIME_SCALE_ENV: SCALE}
         cmd = [sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--no-enrich", "--out", str(out)]
         first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -107,7 +107,7 @@ def test_concurrent_runs_leave_one_consistent_snapshot(tmp_path):
             time.sleep(0.01)
         second = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
         _, err = first.communicate(timeout=120)
-    assert second.returncode == 1 and "another run is writing this snapshot (process" in second.stderr
+    assert second.returncode == 1 and f"another run is writing this snapshot (process {first.pid}" in second.stderr
     assert "Traceback" not in second.stderr
     assert first.returncode == 0, err[-2000:]
     every_file_parses(out)
@@ -302,3 +302,17 @@ def test_build_refuses_outputs_that_would_harm(tmp_path, recorded_snapshot):
     result = run(out)
     assert result.exit_code == 1 and "is a folder, where build writes a file" in result.output
     assert (out / "repos.parquet").read_bytes() == b"previous"
+
+
+def test_stored_graphql_answers_are_typed_too(env, tmp_path):
+    out = tmp_path / "snap"
+    with env(FakeGitHub(make_repos(30))):
+        assert collect(out, "--topic", "mlops").exit_code == 0
+    entry = next(e for e in json.loads((out / "enrichment.json").read_text())["requests"]
+                 if e["params"]["operation"] == "RepoCounts")
+    answer = json.loads((out / entry["file"]).read_text())
+    answer["data"]["nodes"][2]["stargazerCount"] = "12"
+    (out / entry["file"]).write_text(json.dumps(answer))
+    result = CliRunner().invoke(main, ["build", "--snapshot", str(out), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert f"{entry['file']}: Expected `int | null`, got `str` - at `data.nodes[2].stargazerCount`" in result.output
