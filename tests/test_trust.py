@@ -10,6 +10,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -316,3 +317,18 @@ def test_stored_graphql_answers_are_typed_too(env, tmp_path):
     result = CliRunner().invoke(main, ["build", "--snapshot", str(out), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1
     assert f"{entry['file']}: Expected `int | null`, got `str` - at `data.nodes[2].stargazerCount`" in result.output
+
+
+@pytest.mark.parametrize("doc", ["paper.qmd", "slides.qmd"])
+def test_documents_warn_when_an_unfinished_snapshot_was_accepted(doc, capsys):
+    """The documents' warning cell prints a callout only when quality.json says `unfinished`."""
+    from conftest import REPO
+
+    text = (REPO / doc).read_text()
+    cell = re.search(r"```\{python\}\n#\| label: unfinished-snapshot\n(.*?)```", text, re.S).group(1)
+    exec(cell, {"unfinished": ""})
+    assert capsys.readouterr().out == ""
+    exec(cell, {"unfinished": "its collection was interrupted"})
+    shown = capsys.readouterr().out
+    assert shown.startswith("::: {.callout-warning}") and "its collection was interrupted" in shown
+
