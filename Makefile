@@ -15,6 +15,7 @@ export ALLOW_INCOMPLETE
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
+	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
 	@echo "make test                   run the test suite"
 	@echo "make lab [SNAPSHOT=DIR]     JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
