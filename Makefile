@@ -22,11 +22,15 @@ override SNAPSHOT := $(if $(SNAPSHOT),$(abspath $(SNAPSHOT)))
 export SNAPSHOT
 # Extra arguments for `jupyter lab`, e.g. LAB_ARGS="--no-browser --port 8890 --ip 0.0.0.0".
 LAB_ARGS ?=
+# ALLOW_INCOMPLETE=1 analyses an interrupted or incomplete snapshot anyway (the documents say so).
+ALLOW_INCOMPLETE ?=
+export ALLOW_INCOMPLETE
 
 .PHONY: report test lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
+	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
 	@echo "make test                   run the test suite"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"

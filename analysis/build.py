@@ -18,18 +18,44 @@ import polars as pl
 
 from analysis import atomic, config
 from analysis.enrichment import enrichment_tables, has_enrichment
-from analysis.snapshot import MANIFEST, Snapshot
+from analysis.snapshot import ENRICHMENT_MANIFEST, MANIFEST, Snapshot, SnapshotError
 from analysis.tidy import tidy
 
 REPOS_FILE = "repos.parquet"
 QUALITY_FILE = "quality.json"
 ENRICHMENT_FILE = "enrichment.parquet"
 MONTHLY_FILE = "pull_requests_monthly.parquet"
+OUTPUTS = (REPOS_FILE, QUALITY_FILE, ENRICHMENT_FILE, MONTHLY_FILE)
 
 
 def manifest_sha256(folder: Path) -> str:
-    """The snapshot's identity: tidy tables and facts are rebuilt when it changes."""
-    return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
+    """The snapshot's identity: tidy tables and facts are rebuilt when it changes.
+
+    It covers `manifest.json`, followed by `enrichment.json` when enrichment added one
+    (quality.json lists them in `manifest_sha256_covers`), so it is the plain checksum of
+    `manifest.json` for a snapshot that was not enriched.
+    """
+    digest = hashlib.sha256()
+    for name in checksum_covers(folder):
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+def checksum_covers(folder: Path) -> list[str]:
+    return [MANIFEST] + ([ENRICHMENT_MANIFEST] if (folder / ENRICHMENT_MANIFEST).is_file() else [])
+
+
+def check_out(snapshot: Path, out: Path) -> None:
+    """Refuse an --out that would write into the raw snapshot or cannot take the tables."""
+    raw, target = snapshot.resolve(), out.resolve()
+    if target == raw or raw in target.parents:
+        raise SnapshotError(f"--out {out}: inside the snapshot {snapshot}, whose raw responses are never"
+                            " written into; choose another folder")
+    if target.exists() and not target.is_dir():
+        raise SnapshotError(f"--out {out}: is a file, not a folder")
+    for name in OUTPUTS:
+        if (target / name).is_dir():
+            raise SnapshotError(f"{out / name}: is a folder, where build writes a file; move it away")
 
 
 @contextmanager
@@ -48,9 +74,20 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build(snapshot_dir: Path, out: Path) -> dict[str, Any]:
-    """Build the tidy tables of `snapshot_dir` into `out`; return the quality report."""
+def build(snapshot_dir: Path, out: Path, allow_incomplete: bool | None = None) -> dict[str, Any]:
+    """Build the tidy tables of `snapshot_dir` into `out`; return the quality report.
+
+    An interrupted or incomplete snapshot is refused unless `allow_incomplete` (by
+    default `config.allow_incomplete()`), and then quality.json says why in `unfinished`.
+    """
     snapshot = Snapshot(snapshot_dir)
+    check_out(snapshot.folder, out)
+    unfinished = snapshot.unfinished()
+    if unfinished and not (config.allow_incomplete() if allow_incomplete is None else allow_incomplete):
+        raise SnapshotError(
+            f"{snapshot.folder}: {unfinished}. Refusing to analyse it; to accept it anyway, pass"
+            f" --allow-incomplete (make report {config.ALLOW_INCOMPLETE_ENV}=1), and the documents will say so."
+        )
     with gc_paused():
         result = tidy(snapshot.search_pages(), as_of=snapshot.as_of)
     writers = {out / REPOS_FILE: lambda tmp: result.repos.write_parquet(tmp)}
@@ -62,6 +99,8 @@ def build(snapshot_dir: Path, out: Path) -> dict[str, Any]:
     quality = {
         "snapshot": snapshot.folder.name,
         "manifest_sha256": manifest_sha256(snapshot.folder),
+        "manifest_sha256_covers": checksum_covers(snapshot.folder),
+        **({"unfinished": unfinished} if unfinished else {}),
         "enriched": enriched,
         **result.quality,
     }

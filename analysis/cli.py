@@ -1,6 +1,12 @@
-"""Command line: `python -m analysis build|report ...`."""
+"""Command line: `python -m analysis build|report|collect|enrich ...`.
+
+No traceback reaches the user: every failure ends as one line naming the problem, and
+the full trace is printed only under `--debug`. Neither ever shows a token.
+"""
 from __future__ import annotations
 
+import os
+import traceback
 from pathlib import Path
 
 import click
@@ -12,8 +18,49 @@ from analysis.snapshot import SnapshotError
 DEFAULT_TOPICS = ("mlops", "model-management")
 
 
-@click.group()
-def main() -> None:
+def redact(text: str) -> str:
+    """`text` with every token from the environment (and its stripped form) replaced."""
+    from analysis.collection.github import TOKEN_ENVS
+
+    for name in TOKEN_ENVS:
+        secret = os.environ.get(name) or ""
+        for form in {secret, secret.strip()}:
+            if len(form) >= 4:
+                text = text.replace(form, "***")
+    return text
+
+
+def explain(error: Exception) -> str:
+    """One line for an error: ours say what to do; anything else names its kind."""
+    from analysis.collection.github import GitHubError
+    from analysis.collection.search import QueryError
+
+    if isinstance(error, (SnapshotError, GitHubError, QueryError, config.SnapshotNotFound)):
+        return str(error)
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.filename or 'a file'}: {error.strerror}"
+    return f"unexpected {type(error).__name__}: {error} (run with --debug for the full trace)"
+
+
+class Guarded(click.Group):
+    """A group whose commands end in one clear line, never a traceback (unless --debug)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.ClickException("interrupted; run the same command again to resume") from None
+        except Exception as e:  # the one place that turns any failure into a message
+            if ctx.params.get("debug"):
+                click.echo(redact(traceback.format_exc()), err=True)
+            raise click.ClickException(redact(explain(e))) from None
+
+
+@click.group(cls=Guarded)
+@click.option("--debug", is_flag=True, help="On failure, also print the full trace (tokens redacted).")
+def main(debug: bool) -> None:
     """A reproducible study of the open-source MLOps ecosystem on GitHub."""
 
 
@@ -22,14 +69,15 @@ def main() -> None:
               help="Snapshot folder: manifest.json plus recorded API responses.")
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="Folder for repos.parquet and quality.json.")
-def build(snapshot: Path, out: Path) -> None:
+@click.option("--allow-incomplete", is_flag=True,
+              help="Build an interrupted or incomplete snapshot anyway (quality.json says so).")
+def build(snapshot: Path, out: Path, allow_incomplete: bool) -> None:
     """Turn a snapshot into tidy tables."""
     from analysis.build import build as run_build
 
-    try:
-        quality = run_build(snapshot, out)
-    except SnapshotError as e:
-        raise click.ClickException(str(e)) from None
+    quality = run_build(snapshot, out, allow_incomplete=allow_incomplete)
+    if quality.get("unfinished"):
+        click.echo(f"WARNING: accepted although {quality['unfinished']}", err=True)
     click.echo(f"{quality['repositories']} repositories (as of {quality['as_of']}) -> {out}")
     for q in quality["queries"]:
         click.echo(
@@ -47,7 +95,7 @@ def report(snapshot: Path | None) -> None:
 
     try:
         run(snapshot or config.snapshot_dir())
-    except (SnapshotError, config.SnapshotNotFound, ReportError) as e:
+    except ReportError as e:
         raise click.ClickException(str(e)) from None
 
 
@@ -58,29 +106,23 @@ def report(snapshot: Path | None) -> None:
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Snapshot folder to write.")
 @click.option("--enrich/--no-enrich", default=True, show_default=True,
               help="Also enrich the repositories (needs a token).")
-def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich: bool) -> None:
+@click.option("--allow-incomplete", is_flag=True,
+              help="Exit 0 even when some date slices stay short of their total_count.")
+def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich: bool,
+            allow_incomplete: bool) -> None:
     """Record a snapshot of GitHub search results (resumable: run again to finish)."""
-    from analysis import collect as search
-    from analysis import live
-    from analysis.github import GitHubError
+    from analysis.collection import live, search
 
-    try:
-        if not topics and not queries:
-            topics = DEFAULT_TOPICS
-        wanted = [search.topic_query(t) for t in topics] + [search.check_query(q) for q in queries]
-        live.collect(out, wanted, enrich)
-    except (search.QueryError, SnapshotError, GitHubError) as e:
-        raise click.ClickException(str(e)) from None
+    if not topics and not queries:
+        topics = DEFAULT_TOPICS
+    wanted = [search.topic_query(t) for t in topics] + [search.check_query(q) for q in queries]
+    live.collect(out, wanted, enrich, allow_incomplete)
 
 
 @main.command()
 @click.option("--snapshot", type=click.Path(path_type=Path), required=True)
 def enrich(snapshot: Path) -> None:
     """Add per-repository counts and activity to a collected snapshot (GraphQL; needs a token)."""
-    from analysis import live
-    from analysis.github import GitHubError
+    from analysis.collection import live
 
-    try:
-        live.enrich(snapshot)
-    except (SnapshotError, GitHubError) as e:
-        raise click.ClickException(str(e)) from None
+    live.enrich(snapshot)

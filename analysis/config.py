@@ -18,12 +18,19 @@ OUTPUT_ENV = "MLOPS_OUTPUT_DIR"
 ROOT_ENV = "MLOPS_PROJECT_ROOT"
 #: The checkout: committed sources (notebooks, Quarto documents) are always read from here.
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
+#: Environment variable that lets `build` and `make report` accept an interrupted or incomplete snapshot.
+ALLOW_INCOMPLETE_ENV = "ALLOW_INCOMPLETE"
 #: Environment variable naming the team's shared folder (default: `shared/` beside the checkout).
 SHARED_ENV = "MLOPS_SHARED_DIR"
 
 
 class SnapshotNotFound(RuntimeError):
     """No snapshot was named and none has been collected yet."""
+
+
+def allow_incomplete() -> bool:
+    """Whether the user accepted analysing an unfinished snapshot (`ALLOW_INCOMPLETE=1`)."""
+    return os.environ.get(ALLOW_INCOMPLETE_ENV, "").strip().lower() in ("1", "true", "yes")
 
 
 def project_root() -> Path:

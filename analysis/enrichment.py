@@ -11,7 +11,8 @@ from typing import Any
 
 import polars as pl
 
-from analysis.snapshot import Snapshot, SnapshotError, read_json, safe_member
+from analysis.records import GraphQLError, RepoActivity, RepoCounts, Total
+from analysis.snapshot import Snapshot, read_typed, safe_member
 
 GRAPHQL = "/graphql"
 ENRICHMENT_SCHEMA = {
@@ -29,9 +30,8 @@ def has_enrichment(snapshot: Snapshot) -> bool:
     return any(e["path"] == GRAPHQL for e in snapshot.requests)
 
 
-def count(node: dict[str, Any], field: str) -> int | None:
-    value = node.get(field)
-    return value.get("totalCount") if isinstance(value, dict) else None
+def count(total: Total | None) -> int | None:
+    return total.totalCount if total else None
 
 
 class Activity:
@@ -44,73 +44,83 @@ class Activity:
         self.pulls: Counter[str] = Counter()
         self.pr_months: Counter[tuple[str, str]] = Counter()
 
-    def add(self, node_id: str, node: dict[str, Any]) -> None:
-        for item in (node.get("issues") or {}).get("nodes", []):
+    def add(self, node_id: str, node: RepoActivity) -> None:
+        for item in node.issues.nodes if node.issues else ():
             self.issues[node_id] += 1
-            if item.get("author"):
-                self.issue_authors[node_id].add(item["author"]["login"])
-        for item in (node.get("pullRequests") or {}).get("nodes", []):
+            if item.author:
+                self.issue_authors[node_id].add(item.author.login)
+        for item in node.pullRequests.nodes if node.pullRequests else ():
             self.pulls[node_id] += 1
-            self.pr_months[(node_id, item["createdAt"][:7])] += 1
-            if item.get("author"):
-                self.pr_authors[node_id].add(item["author"]["login"])
+            self.pr_months[(node_id, item.createdAt[:7])] += 1
+            if item.author:
+                self.pr_authors[node_id].add(item.author.login)
+
+
+def refused(ids: list[str], errors: list[GraphQLError]) -> dict[str, str]:
+    """Null nodes GitHub refused for another reason than NOT_FOUND (FORBIDDEN, ...)."""
+    return {ids[int(e.path[1])]: str(e.type) for e in errors
+            if e.type != "NOT_FOUND" and e.path and len(e.path) == 2 and e.path[0] == "nodes"}
 
 
 def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(enrichment, pull_requests_monthly) from every GraphQL answer in the snapshot."""
     id_of = dict(zip(repos["node_id"].to_list(), repos["id"].to_list()))
     name_of = dict(zip(repos["node_id"].to_list(), repos["full_name"].to_list()))
-    counted: dict[str, dict[str, Any] | None] = {}
+    counted: dict[str, RepoCounts | None] = {}
+    failed: dict[str, str] = dict((snapshot.enrichment or {}).get("failed") or {})
     activity = Activity()
     for i, entry in enumerate(snapshot.requests):
         if entry["path"] != GRAPHQL:
             continue
-        path = safe_member(snapshot.folder, entry["file"], f"requests[{i}]")
-        body = read_json(path, f"the response of requests[{i}]")
-        data = body.get("data") if isinstance(body, dict) else None
-        operation = entry["params"].get("operation")
+        where = f"requests[{i}]"
+        path = safe_member(snapshot.folder, entry["file"], where)
+        operation = str(entry["params"].get("operation"))
         variables = entry["params"].get("variables", {})
-        if not isinstance(data, dict):
-            raise SnapshotError(f"{path}: GraphQL response has no 'data'")
+        answer = read_typed(path, where, operation)
         if operation == "RepoCounts":
-            counted.update(zip(variables["ids"], data["nodes"]))
+            counted.update(zip(variables["ids"], answer.data.nodes))
+            failed = refused(variables["ids"], answer.errors) | failed
         elif operation == "RepoActivity":
-            for node_id, node in zip(variables["ids"], data["nodes"]):
+            for node_id, node in zip(variables["ids"], answer.data.nodes):
                 if node:
                     activity.add(node_id, node)
-        elif operation == "RepoActivityMore":
+        else:  # RepoActivityMore: one alias r<k> per repository id<k>
             k = 0
             while f"id{k}" in variables:
-                if data.get(f"r{k}"):
-                    activity.add(variables[f"id{k}"], data[f"r{k}"])
+                if answer.data.get(f"r{k}"):
+                    activity.add(variables[f"id{k}"], answer.data[f"r{k}"])
                 k += 1
     rows = []
-    for node_id, node in counted.items():
+    for node_id, node in {**dict.fromkeys(failed), **counted}.items():
         if node_id not in id_of:
             continue
         row: dict[str, Any] = {"id": id_of[node_id]}
-        if node is None:
+        if node is None and node_id in failed:
+            row["status"] = "failed"  # GitHub refused or could not answer; recorded by `enrich`
+        elif node is None:
             row["status"] = "unavailable"  # deleted, or made private, since the search
         else:
-            renamed = node.get("nameWithOwner") != name_of[node_id]
-            target = ((node.get("defaultBranchRef") or {}).get("target") or {})
+            renamed = node.nameWithOwner != name_of[node_id]
+            target = node.defaultBranchRef.target if node.defaultBranchRef else None
             row |= {
                 "status": "renamed" if renamed else "ok",
-                "name_with_owner": node.get("nameWithOwner"),
-                "stargazers": node.get("stargazerCount"), "forks": node.get("forkCount"),
-                "watchers": count(node, "watchers"),
-                "open_issues": count(node, "openIssues"), "closed_issues": count(node, "closedIssues"),
-                "open_pull_requests": count(node, "openPullRequests"),
-                "merged_pull_requests": count(node, "mergedPullRequests"),
-                "closed_pull_requests": count(node, "closedPullRequests"),
-                "releases": count(node, "releases"),
-                "latest_release_at": (node.get("latestRelease") or {}).get("publishedAt"),
-                "commits": count(target, "history"),
+                "name_with_owner": node.nameWithOwner,
+                "stargazers": node.stargazerCount, "forks": node.forkCount,
+                "watchers": count(node.watchers),
+                "open_issues": count(node.openIssues), "closed_issues": count(node.closedIssues),
+                "open_pull_requests": count(node.openPullRequests),
+                "merged_pull_requests": count(node.mergedPullRequests),
+                "closed_pull_requests": count(node.closedPullRequests),
+                "releases": count(node.releases),
+                "latest_release_at": node.latestRelease.publishedAt if node.latestRelease else None,
+                "commits": count(target.history) if target else None,
                 "contributors": len(activity.pr_authors.get(node_id, ())),
                 "issue_authors": len(activity.issue_authors.get(node_id, ())),
                 "issues_seen": activity.issues.get(node_id, 0),
                 "pull_requests_seen": activity.pulls.get(node_id, 0),
             }
+            if node_id in failed:  # counted, but some activity pages are missing
+                row["status"] = "failed"
         rows.append(row)
     enrichment = (
         pl.DataFrame(rows, schema=ENRICHMENT_SCHEMA)

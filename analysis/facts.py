@@ -65,6 +65,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
+        "unfinished": study.quality.get("unfinished") or "",  # set only when an unfinished snapshot was accepted
         "n_repos": f"{cover['repositories']:,}",
         "queries": " and ".join(q["query"] for q in study.quality["queries"]),
         "mlops_query": mlops["query"],

@@ -7,7 +7,7 @@ from importlib import metadata
 import polars as pl
 
 PACKAGES = ("httpx", "polars", "pyarrow", "plotnine", "statsmodels", "scikit-learn", "networkx", "nbclient",
-            "nbconvert", "tenacity")
+            "nbconvert", "tenacity", "msgspec")
 
 
 def versions() -> pl.DataFrame:

@@ -6,13 +6,20 @@ user can fix the input rather than debug the code.
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import msgspec
+
+from analysis import records
+
 MANIFEST = "manifest.json"
+#: Enrichment's own manifest: `analysis enrich` adds it and never rewrites `manifest.json`.
+ENRICHMENT_MANIFEST = "enrichment.json"
 SEARCH_PATH = "/search/repositories"
 
 
@@ -27,19 +34,24 @@ class SearchPage:
     file: Path
     query: str  # the user's query; a date slice of it (live collection) keeps the same query
     total_count: int | None  # what the search reported for the query (or for its slice)
-    items: list[dict[str, Any]]
+    items: list[records.Repo]
     incomplete: bool  # GitHub's `incomplete_results`: the search timed out for this page
     entry: dict[str, Any]
 
 
-def read_json(path: Path, what: str) -> Any:
-    """Parse a JSON file, turning every failure into a SnapshotError that names it."""
+def read_bytes(path: Path, what: str) -> bytes:
+    """A file's bytes, or a SnapshotError saying that `what` is missing or unreadable."""
     try:
-        text = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise SnapshotError(f"{path}: {what} is missing") from None
     except OSError as e:
         raise SnapshotError(f"{path}: cannot read {what}: {e.strerror}") from None
+
+
+def read_json(path: Path, what: str) -> Any:
+    """Parse a JSON file, turning every failure into a SnapshotError that names it."""
+    text = read_bytes(path, what)
     try:
         return json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -56,6 +68,58 @@ def safe_member(folder: Path, name: object, where: str) -> Path:
     return folder / pure
 
 
+def checked_date(value: object, where: str) -> str:
+    """An ISO date (YYYY-MM-DD, or the date part of a timestamp), refusing anything else."""
+    try:
+        return dt.date.fromisoformat(str(value)[:10]).isoformat()
+    except ValueError:
+        raise SnapshotError(f"{where} is {value!r}, not a date (YYYY-MM-DD)") from None
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A manifest: an object whose `requests` each name a file, a path and params."""
+    manifest = read_json(path, "the manifest")
+    if not isinstance(manifest, dict):
+        raise SnapshotError(f"{path}: the manifest must be a JSON object")
+    requests = manifest.get("requests")
+    if not isinstance(requests, list):
+        raise SnapshotError(f"{path}: field 'requests' is missing or not a list")
+    for i, entry in enumerate(requests):
+        where = f"requests[{i}]"
+        if not isinstance(entry, dict):
+            raise SnapshotError(f"{path}: {where} is not an object")
+        for field in ("file", "path", "params"):
+            if field not in entry:
+                raise SnapshotError(f"{path}: {where} has no field '{field}'")
+        if not isinstance(entry["params"], dict):
+            raise SnapshotError(f"{path}: {where}: field 'params' is not an object")
+    return manifest
+
+
+def read_typed(path: Path, where: str, kind: str) -> Any:
+    """A response parsed into the typed records of `kind`; errors name the file, the item and the field."""
+    if kind not in records.DECODERS:
+        raise SnapshotError(f"{path}: {where} is a response of unknown kind {kind!r}")
+    data = read_bytes(path, f"the response of {where}")
+    try:
+        return records.DECODERS[kind].decode(data)
+    except msgspec.ValidationError as e:
+        raise SnapshotError(f"{path}: {str(e).replace('$.', '')}") from None
+    except msgspec.DecodeError as e:
+        raise SnapshotError(f"{path}: the response of {where} is not valid JSON ({e})") from None
+
+
+def read_search(path: Path, where: str, latest: str) -> records.SearchResponse:
+    """A search response, typed, with no timestamp later than `latest`."""
+    body = read_typed(path, where, "search")
+    for j, item in enumerate(body.items):
+        for field in ("created_at", "updated_at", "pushed_at"):
+            stamp = getattr(item, field)
+            if stamp is not None and stamp > latest:
+                raise SnapshotError(f"{path}: items[{j}].{field} is {stamp}, after the snapshot was taken")
+    return body
+
+
 class Snapshot:
     """A validated snapshot folder."""
 
@@ -64,41 +128,55 @@ class Snapshot:
         if not self.folder.is_dir():
             raise SnapshotError(f"{self.folder}: snapshot folder not found")
         self.manifest_path = self.folder / MANIFEST
-        manifest = read_json(self.manifest_path, "the manifest")
-        if not isinstance(manifest, dict):
-            raise SnapshotError(f"{self.manifest_path}: the manifest must be a JSON object")
-        requests = manifest.get("requests")
-        if not isinstance(requests, list):
-            raise SnapshotError(f"{self.manifest_path}: field 'requests' is missing or not a list")
-        for i, entry in enumerate(requests):
-            where = f"requests[{i}]"
-            if not isinstance(entry, dict):
-                raise SnapshotError(f"{self.manifest_path}: {where} is not an object")
-            for field in ("file", "path", "params"):
-                if field not in entry:
-                    raise SnapshotError(f"{self.manifest_path}: {where} has no field '{field}'")
-            if not isinstance(entry["params"], dict):
-                raise SnapshotError(f"{self.manifest_path}: {where}: field 'params' is not an object")
-        self.manifest: dict[str, Any] = manifest
-        self.requests: list[dict[str, Any]] = requests
-        if not any(e["path"] == SEARCH_PATH for e in requests):
+        self.manifest: dict[str, Any] = read_manifest(self.manifest_path)
+        self.requests: list[dict[str, Any]] = list(self.manifest["requests"])
+        if not any(e["path"] == SEARCH_PATH for e in self.requests):
             raise SnapshotError(f"{self.manifest_path}: lists no {SEARCH_PATH} request")
+        enrichment_path = self.folder / ENRICHMENT_MANIFEST
+        self.enrichment: dict[str, Any] | None = None
+        if enrichment_path.is_file():
+            self.enrichment = read_manifest(enrichment_path)
+            self.requests += self.enrichment["requests"]
+
+    def unfinished(self) -> str | None:
+        """Why the snapshot is not ready to analyse (interrupted or incomplete), or None."""
+        if self.enrichment is not None and not self.enrichment.get("enriched_on"):
+            return self.search_unfinished() or (
+                "its enrichment was interrupted; run `python -m analysis enrich --snapshot` again to finish it")
+        return self.search_unfinished()
+
+    def search_unfinished(self) -> str | None:
+        """Why the search results are not ready, or None.
+
+        A manifest without `started_at` predates resumable collection: it was recorded
+        and published whole, so it is finished by definition.
+        """
+        m = self.manifest
+        if "started_at" in m and not m.get("collected_on"):
+            return "its collection was interrupted (no collected_on); run the same `collect` command to finish it"
+        short = m.get("incomplete_slices") or []
+        if short:
+            return (f"its collection is incomplete: {len(short)} date slice(s) hold fewer repositories than"
+                    " their total_count (see incomplete_slices in the manifest)")
+        return None
 
     @property
     def as_of(self) -> str:
         """The date the data describes: `collected_on`, else the last `fetched_at`."""
-        if self.manifest.get("collected_on"):
-            return str(self.manifest["collected_on"])[:10]
+        if "collected_on" in self.manifest:
+            return checked_date(self.manifest["collected_on"], f"{self.manifest_path}: field 'collected_on'")
         fetched = [e["fetched_at"] for e in self.requests if e.get("fetched_at")]
         if not fetched:
             raise SnapshotError(
                 f"{self.manifest_path}: no 'collected_on' and no request has 'fetched_at',"
                 " so the snapshot date is unknown"
             )
-        return max(fetched)[:10]
+        return checked_date(str(max(fetched))[:10], f"{self.manifest_path}: the last 'fetched_at'")
 
     def search_pages(self) -> Iterator[SearchPage]:
-        """Each search response in manifest order, checked for the fields the build needs."""
+        """Each search response in manifest order, every field the build reads typed and checked."""
+        # A timestamp later than the day after the snapshot's date cannot have been observed.
+        latest = (dt.date.fromisoformat(self.as_of) + dt.timedelta(days=1)).isoformat() + "T23:59:59Z"
         for i, entry in enumerate(self.requests):
             if entry["path"] != SEARCH_PATH:
                 continue
@@ -107,18 +185,12 @@ class Snapshot:
             query = entry.get("query") or entry["params"].get("q")
             if not isinstance(query, str) or not query:
                 raise SnapshotError(f"{self.manifest_path}: {where} has no search query (params.q)")
-            body = read_json(path, f"the response of {where}")
-            if not isinstance(body, dict) or not isinstance(body.get("items"), list):
-                raise SnapshotError(f"{path}: response has no 'items' list (is it a search response?)")
-            for j, item in enumerate(body["items"]):
-                if not isinstance(item, dict) or not isinstance(item.get("id"), int):
-                    raise SnapshotError(f"{path}: items[{j}] has no integer 'id'")
-            total = body.get("total_count")
+            body = read_search(path, where, latest)
             yield SearchPage(
                 file=path,
                 query=query,
-                total_count=total if isinstance(total, int) else None,
-                items=body["items"],
-                incomplete=bool(body.get("incomplete_results")),
+                total_count=body.total_count,
+                items=body.items,
+                incomplete=bool(body.incomplete_results),
                 entry=entry,
             )

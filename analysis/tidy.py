@@ -16,6 +16,7 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 
+from analysis.records import License, Owner, Repo
 from analysis.snapshot import SearchPage
 
 
@@ -61,18 +62,20 @@ ROW_COLUMNS = [name for name in REPO_SCHEMA if name != "matched_queries"]
 ARROW_TYPES = {pl.Int64(): pa.int64(), pl.String(): pa.string(), pl.Boolean(): pa.bool_()}
 
 
-def flatten(item: dict[str, Any]) -> tuple:
+NO_OWNER = Owner()
+NO_LICENSE = License()
+
+
+def flatten(item: Repo) -> tuple:
     """One search result -> one tidy row in ROW_COLUMNS order. Absent fields become null."""
-    get = item.get
-    owner = get("owner") or {}
-    license_ = get("license") or {}
+    owner = item.owner or NO_OWNER
     return (
-        get("id"), get("node_id"), get("full_name"), owner.get("login"), owner.get("type"), get("name"),
-        get("description") or None, get("created_at"), get("updated_at"), get("pushed_at"),
-        get("stargazers_count"), get("forks_count"), get("open_issues_count"), get("size"),
-        get("language"), license_.get("key"), list(get("topics") or ()), get("fork"),
-        get("archived"), get("is_template"), get("has_issues"), get("has_wiki"),
-        get("has_pages"), get("has_discussions"), get("homepage") or None,
+        item.id, item.node_id, item.full_name, owner.login, owner.type, item.name,
+        item.description or None, item.created_at, item.updated_at, item.pushed_at,
+        item.stargazers_count, item.forks_count, item.open_issues_count, item.size,
+        item.language, (item.license or NO_LICENSE).key, item.topics or [], item.fork,
+        item.archived, item.is_template, item.has_issues, item.has_wiki,
+        item.has_pages, item.has_discussions, item.homepage or None,
     )
 
 
@@ -131,10 +134,10 @@ def tidy(pages: Iterable[SearchPage], as_of: str) -> Tidy:
             slice_key = str(page.entry.get("slice", ""))
             s.slice_totals[slice_key] = max(s.slice_totals.get(slice_key, 0), page.total_count)
         for item in page.items:
-            rid = item["id"]
+            rid = item.id
             s.ids.add(rid)
             queries_of.setdefault(rid, set()).add(page.query)
-            updated = item.get("updated_at") or ""
+            updated = item.updated_at or ""
             # Pages arrive in fetch order, so `>=` also gives a tie to the last fetched.
             if rid not in kept or updated >= kept[rid][0]:
                 kept[rid] = (updated, flatten(item))

@@ -2,10 +2,15 @@
 
 Serves GitHub's shapes for repository search (filtering by topic and `created:` range,
 `total_count` over 1,000, the 1,000-result cap as a 422, `Link` pagination, ETags and
-304s, optionally results that shift between pages) and for the GraphQL operations the
-collector sends. Faults are injected per request: rate limits of every kind, 5xx with
-HTML bodies, slow answers, dropped connections, truncated JSON, incomplete results, 401,
-and repositories that disappear.
+304s) and for the GraphQL operations the collector sends, at github.com's paths or at
+GitHub Enterprise's (`/api/v3/...`, `/api/graphql`). Order is realistic: best match (no
+`sort`) may shift between requests (`shift`), `sort=updated` is stable except that
+repositories get updated while a query is paged (`churn`), and `hidden` repositories are
+counted in `total_count` but never served. Faults are injected per request: rate limits of
+every kind, 5xx with HTML bodies, slow answers, dropped connections, truncated JSON,
+incomplete results, 401, and repositories that disappear. GraphQL can refuse repositories
+(`forbidden`), time out on batches larger than `max_batch` (as a 502, or as a 200 with
+errors and no data, alternately), and answer with ids other than those asked (`renumber`).
 """
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 SECONDARY = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."
+TIMEOUT = "Something went wrong while executing your query. This may be the result of a timeout."
 HTML_ERROR = "<html><body><h1>Unicorn!</h1><p>This page is taking too long to load.</p></body></html>"
 
 
@@ -78,7 +84,14 @@ def public(repo: dict[str, Any]) -> dict[str, Any]:
 class FakeGitHub:
     repos: list[dict[str, Any]]
     token: str | None = None  # when set, requests must carry it (GraphQL always needs one)
-    shift: bool = False  # results move between pages from one request to the next
+    shift: bool = False  # best-match order moves results between pages from one request to the next
+    churn: float = 0.0  # chance, per search request, that a matching repository is updated just then
+    hidden: set[int] = field(default_factory=set)  # counted in total_count, never returned
+    enterprise: bool = False  # serve GitHub Enterprise's paths
+    forbidden: set[str] = field(default_factory=set)  # node ids GraphQL refuses (FORBIDDEN)
+    max_batch: int | None = None  # GraphQL times out on more repositories than this
+    renumber: bool = False  # GraphQL answers with another id than the one asked
+    seed: int = 0
     slow_seconds: float = 2.0
     delay: float = 0.0  # added to every answer (gives the kill test time to strike)
     faults: list[Fault] = field(default_factory=list)
@@ -89,11 +102,13 @@ class FakeGitHub:
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
         self._ticks = 0
+        self._rng = random.Random(self.seed)
+        self._clock = dt.datetime(2023, 1, 19)
         self._by_node = {r["node_id"]: r for r in self.repos}
         handler = type("Handler", (_Handler,), {"fake": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}" + ("/api/v3" if self.enterprise else "")
         self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FakeGitHub:
@@ -137,10 +152,20 @@ class FakeGitHub:
             if all(w in r["topics"] for w in wanted) and not any(u in r["topics"] for u in unwanted)
             and lo <= r["created_at"] <= hi
         ]
-        ordered = sorted(matches, key=lambda r: (-r["stargazers_count"], r["id"]))
-        if self.shift and self.tick() % 2:
-            for b in range(per_page, len(ordered), per_page):  # swap across each page boundary
-                ordered[b - 1], ordered[b] = ordered[b], ordered[b - 1]
+        self.tick()
+        if params.get("sort") == "updated":
+            with self._lock:
+                if matches and self._rng.random() < self.churn:  # someone pushes to a repository
+                    self._clock += dt.timedelta(minutes=1)
+                    self._rng.choice(matches)["updated_at"] = self._clock.strftime("%Y-%m-%dT%H:%M:%SZ")
+            ordered = sorted(matches, key=lambda r: (r["updated_at"], r["id"]), reverse=True)
+        else:
+            ordered = sorted(matches, key=lambda r: (-r["stargazers_count"], r["id"]))
+            if self.shift:  # best match: neighbours across page boundaries trade places at random
+                for b in range(per_page, len(ordered), per_page):
+                    if self._rng.random() < 0.5:
+                        ordered[b - 1], ordered[b] = ordered[b], ordered[b - 1]
+        ordered = [r for r in ordered if r["id"] not in self.hidden]
         items = [public(r) for r in ordered[(page - 1) * per_page : page * per_page]]
         body = {"total_count": len(matches), "incomplete_results": False, "items": items}
         reachable = min(len(matches), 1000)
@@ -161,6 +186,9 @@ class FakeGitHub:
     def graphql(self, payload: dict[str, Any]) -> dict[str, Any]:
         operation = re.search(r"query (\w+)", payload["query"]).group(1)
         variables = payload["variables"]
+        asked = variables.get("ids") or [v for k, v in variables.items() if re.fullmatch(r"id\d+", k)]
+        if self.max_batch and len(asked) > self.max_batch:
+            return None if self.tick() % 2 else {"data": None, "errors": [{"message": TIMEOUT}]}
         data: dict[str, Any] = {"rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2030-01-01T00:00:00Z"}}
         errors = []
         if operation in ("RepoCounts", "RepoActivity"):
@@ -171,10 +199,13 @@ class FakeGitHub:
                     nodes.append(None)
                     errors.append({"type": "NOT_FOUND", "path": ["nodes", i],
                                    "message": f"Could not resolve to a node with the global id of '{node_id}'"})
+                elif node_id in self.forbidden:
+                    nodes.append(None)
+                    errors.append({"type": "FORBIDDEN", "path": ["nodes", i], "message": "SAML enforcement"})
                 elif operation == "RepoCounts":
-                    nodes.append(counts(repo))
+                    nodes.append({**counts(repo), "id": self.answered_id(node_id)})
                 else:
-                    nodes.append({"id": node_id, "issues": activity(repo, "issue", None),
+                    nodes.append({"id": self.answered_id(node_id), "issues": activity(repo, "issue", None),
                                   "pullRequests": activity(repo, "pull", None)})
             data["nodes"] = nodes
         elif operation == "RepoActivityMore":
@@ -186,7 +217,7 @@ class FakeGitHub:
                     data[f"r{k}"] = None
                     errors.append({"type": "NOT_FOUND", "path": [f"r{k}"], "message": "Could not resolve"})
                 else:
-                    node: dict[str, Any] = {"id": node_id}
+                    node: dict[str, Any] = {"id": self.answered_id(node_id)}
                     if variables[f"mi{k}"]:
                         node["issues"] = activity(repo, "issue", variables[f"i{k}"])
                     if variables[f"mp{k}"]:
@@ -196,6 +227,11 @@ class FakeGitHub:
         else:
             return {"errors": [{"message": f"unknown operation {operation}"}]}
         return {"data": data, **({"errors": errors} if errors else {})}
+
+
+    def answered_id(self, node_id: str) -> str:
+        """The id GitHub returns: the one asked, or (renumber) its newer form."""
+        return "N_" + node_id if self.renumber else node_id
 
 
 def counts(repo: dict[str, Any]) -> dict[str, Any]:
@@ -246,6 +282,10 @@ class _Handler(BaseHTTPRequestHandler):
     def handle_request(self, method: str) -> None:
         fake = self.fake
         url = urlsplit(self.path)
+        if fake.enterprise:  # REST under /api/v3, GraphQL at /api/graphql
+            path = url.path.removeprefix("/api/v3") if url.path.startswith("/api/v3/") else (
+                "/graphql" if url.path == "/api/graphql" else "/not-enterprise" + url.path)
+            url = url._replace(path=path)
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length)) if length else None
         auth = self.headers.get("Authorization")
@@ -295,8 +335,10 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/graphql" and method == "POST":
             limits = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4990",
                       "x-ratelimit-reset": str(now + 3600), "x-ratelimit-resource": "graphql"}
-            return self.send(method, url.path, 200, fake.graphql(payload), limits,
-                             truncate=fault == "truncated")
+            answer = fake.graphql(payload)
+            if answer is None:  # GitHub's 10 s limit, reported as a 502
+                return self.send(method, url.path, 502, HTML_ERROR, {"Content-Type": "text/html"})
+            return self.send(method, url.path, 200, answer, limits, truncate=fault == "truncated")
         return self.send(method, url.path, 404, {"message": "Not Found"})
 
     def send(self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None,

@@ -25,6 +25,13 @@ def set_manifest(snap: Path, change) -> None:
     (snap / "manifest.json").write_text(json.dumps(manifest))
 
 
+def set_item(snap: Path, **fields) -> None:
+    """Change fields of the second item on the first page."""
+    page = json.loads(first_page(snap).read_text())
+    page["items"][1].update(fields)
+    first_page(snap).write_text(json.dumps(page))
+
+
 CASES = {
     "missing folder": (lambda s: s.rename(s.with_name("gone")), "snapshot folder not found"),
     "missing manifest": (lambda s: (s / "manifest.json").unlink(), "manifest is missing"),
@@ -41,11 +48,26 @@ CASES = {
         lambda s: first_page(s).write_text(first_page(s).read_text()[:50]), "not valid JSON"
     ),
     "response without items": (
-        lambda s: first_page(s).write_text(json.dumps({"total_count": 1})), "no 'items' list"
+        lambda s: first_page(s).write_text(json.dumps({"total_count": 1})), "missing required field `items`"
     ),
     "item without id": (
         lambda s: first_page(s).write_text(json.dumps({"total_count": 1, "items": [{"name": "x"}]})),
-        "items[0] has no integer 'id'",
+        "missing required field `id` - at `items[0]`",
+    ),
+    # Wrong types are refused, never coerced, and the error names the item and the field.
+    "created_at with an offset": (
+        lambda s: set_item(s, created_at="2021-03-04T05:06:07+02:00"), "at `items[1].created_at`"),
+    "created_at with a space": (lambda s: set_item(s, created_at="2021-03-04 05:06:07Z"), "at `items[1].created_at`"),
+    "id true": (lambda s: set_item(s, id=True), "Expected `int`, got `bool` - at `items[1].id`"),
+    "stars as text": (lambda s: set_item(s, stargazers_count="12"), "got `str` - at `items[1].stargazers_count`"),
+    "stars a fraction": (lambda s: set_item(s, stargazers_count=12.5), "got `float` - at `items[1].stargazers_count`"),
+    "stars past int64": (lambda s: set_item(s, stargazers_count=2**63), "at `items[1].stargazers_count`"),
+    "topics a string": (lambda s: set_item(s, topics="mlops"), "got `str` - at `items[1].topics`"),
+    "lone surrogate": (lambda s: set_item(s, description="\ud800"), "not valid JSON"),
+    "created in the future": (lambda s: set_item(s, created_at="2099-01-01T00:00:00Z"), "after the snapshot was taken"),
+    "collected_on not a date": (
+        lambda s: set_manifest(s, lambda m: m.update(collected_on="not a date")),
+        "field 'collected_on' is 'not a date', not a date",
     ),
     "no search request": (
         lambda s: set_manifest(s, lambda m: m["requests"][0].update(path="/graphql")),

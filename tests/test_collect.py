@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -14,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 from fake_github import FakeGitHub, Fault, make_repos
 
-from analysis import live
+from analysis.collection import live
 from analysis.build import build, load
 from analysis.cli import main
-from analysis.store import JOURNAL
+from analysis.collection.store import JOURNAL
 
 TOKEN = "ghp_TestTokenThatMustNeverLeak0123456789"
 SCALE = "0.0005"
@@ -45,14 +46,19 @@ def collect(out: Path, *args: str) -> "click.testing.Result":  # noqa: F821
     return CliRunner().invoke(main, ["collect", "--out", str(out), *args])
 
 
-def every_file_parses(folder: Path) -> None:
+def every_file_parses(folder: Path, killed: bool = False) -> None:
+    """Every file listed and parsing; after a kill, a half-written temporary file may remain
+    (the collector removes no file it did not write in this run), and nothing lists it."""
     names = {p.name for p in folder.iterdir()}
+    if killed:
+        names -= {n for n in names if re.fullmatch(r"\.(manifest|enrichment|search_|graphql_)\S*\.tmp", n)}
     assert not [n for n in names if n.endswith(".tmp") or n == JOURNAL], names
-    manifest = json.loads((folder / "manifest.json").read_text())
-    files = [e["file"] for e in manifest["requests"]]
-    keys = [e["key"] for e in manifest["requests"]]
+    manifests = {"manifest.json", "enrichment.json"} & names
+    requests = [e for m in manifests for e in json.loads((folder / m).read_text())["requests"]]
+    files = [e["file"] for e in requests]
+    keys = [e["key"] for e in requests]
     assert len(files) == len(set(files)) and len(keys) == len(set(keys)), "nothing duplicated"
-    assert names == set(files) | {"manifest.json"}, "every file listed, every listed file present"
+    assert names == set(files) | manifests, "every file listed, every listed file present"
     for name in names:
         json.loads((folder / name).read_text())
 
@@ -113,13 +119,20 @@ def test_rerun_revalidates_with_etags(env, tmp_path):
     every_file_parses(tmp_path / "snap")
 
 
-def test_results_that_shift_between_pages_are_deduplicated(env, tmp_path):
-    with env(FakeGitHub(make_repos(900), shift=True)):
-        assert collect(tmp_path / "snap", "--topic", "mlops", "--no-enrich").exit_code == 0
+@pytest.mark.parametrize("n", [900, 2600])
+def test_every_repository_collected_while_results_move_between_pages(env, tmp_path, n):
+    """Repositories updated mid-paging move between pages; short slices are asked again by halves."""
+    repos = make_repos(n)
+    with env(FakeGitHub(repos, shift=True, churn=0.5, seed=n)) as fake:
+        result = collect(tmp_path / "snap", "--topic", "mlops", "--no-enrich")
+        assert result.exit_code == 0, result.output
+        searches = fake.count("/search")
     quality = build(tmp_path / "snap", tmp_path / "out")
     (q,) = quality["queries"]
-    assert q["duplicates"] > 0 and q["unique"] == load(tmp_path / "out").repos.height
-    assert q["missing"] == q["total_count"] - q["unique"]
+    assert set(load(tmp_path / "out").repos["id"].to_list()) == {r["id"] for r in repos}
+    assert (q["total_count"], q["unique"], q["missing"]) == (n, n, 0)
+    floor = -(-n // 100)
+    assert floor < searches <= 1.3 * floor + 3, "short slices were asked again, cheaply"
 
 
 @pytest.mark.parametrize(
@@ -198,7 +211,9 @@ def test_token_never_written_or_printed(env, tmp_path):
         (["--topic", "MLOps"], "not a valid GitHub topic"),
         (["--topic", "a" * 51], "not a valid GitHub topic"),
         (["--topic", "-mlops"], "not a valid GitHub topic"),
-        (["--query", "x" * 257], "at most 256"),
+        (["--query", "x" * 206], "so at most 205"),
+        (["--topic", "mlops\n"], "not a valid GitHub topic"),
+        (["--query", "topic:mlops\tx"], "control character"),
         (["--query", "a OR b OR c OR d OR e OR f OR g"], "more than 5 AND/OR/NOT"),
         (["--query", "topic:mlops created:2020-01-01..2021-01-01"], "created:"),
     ],
@@ -240,17 +255,26 @@ def test_nothing_escapes_the_snapshot_folder(env, tmp_path):
     assert {p.parent for p in tmp_path.rglob("*") if p.is_file()} == {out}
 
 
-def test_killed_mid_run_then_resumed(tmp_path):
-    """SIGKILL the collector in a subprocess mid-run; the second run completes the snapshot."""
+@pytest.mark.parametrize("kill_after", [8, 45], ids=["in search", "in enrichment"])
+def test_killed_mid_run_then_resumed(tmp_path, kill_after):
+    """SIGKILL the collector in a subprocess mid-run; the second run completes the snapshot,
+    with the same repositories as an uninterrupted run, while results move between pages."""
     repos = make_repos(1400)
     out = tmp_path / "snap"
-    with FakeGitHub(repos, token=TOKEN, delay=0.01) as fake:
+    uninterrupted = tmp_path / "whole"
+    with FakeGitHub(make_repos(1400), token=TOKEN, churn=0.3, seed=1) as fake:
+        env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN, live.TIME_SCALE_ENV: SCALE}
+        whole = subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--no-enrich",
+                                "--out", str(uninterrupted)], env=env, capture_output=True, text=True, timeout=300)
+        assert whole.returncode == 0, whole.stderr[-2000:]
+    build(uninterrupted, tmp_path / "whole-out")
+    with FakeGitHub(repos, token=TOKEN, delay=0.01, churn=0.3, seed=2) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN,
                live.TIME_SCALE_ENV: SCALE, live.TIMEOUT_ENV: "2"}
         cmd = [sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(out)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
-        while len(fake.log) < 45 and time.time() < deadline:  # well into enrichment
+        while len(fake.log) < kill_after and time.time() < deadline:
             time.sleep(0.01)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -261,11 +285,12 @@ def test_killed_mid_run_then_resumed(tmp_path):
         assert 0 < recorded < len(fake.log) + 5, "killed part-way, with some responses recorded"
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]
-    every_file_parses(out)
-    final = len(json.loads((out / "manifest.json").read_text())["requests"])
+    every_file_parses(out, killed=True)
+    final = sum(len(json.loads((out / m).read_text())["requests"]) for m in ("manifest.json", "enrichment.json"))
     assert recorded < final
     build(out, tmp_path / "out")
     study = load(tmp_path / "out")
+    assert set(study.repos["id"].to_list()) == set(load(tmp_path / "whole-out").repos["id"].to_list())
     assert set(study.repos["id"].to_list()) == {r["id"] for r in repos}
     assert study.enrichment.height == 1400
     assert study.enrichment["pull_requests_seen"].sum() == sum(r["_pulls"] for r in repos)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from fake_github import FakeGitHub, Fault, make_repos
 
-from analysis.github import GitHub, GitHubError, Pacing, Response
+from analysis.collection.github import GaveUp, GitHub, GitHubError, Pacing, Response
 
 SEARCH = ("/search/repositories", {"q": "topic:mlops", "per_page": 100, "page": 1})
 
@@ -90,3 +90,11 @@ def test_graphql_rate_limit_points_are_read_and_waited_for():
     spent = {"data": {"rateLimit": {"cost": 3, "remaining": 0, "resetAt": "2030-03-17T17:46:40Z"}}}
     gh._note_graphql_budget(Response(200, {}, spent))  # 2030-03-17T17:46:40Z = 1,900,000,000 s
     assert waits == [1.0] and gh.budget.graphql_cost == 4
+
+
+def test_a_graphql_batch_that_keeps_failing_is_given_up_soon_for_the_caller_to_split():
+    waits: list[float] = []
+    with FakeGitHub(make_repos(5), faults=[Fault("/graphql", "502", 99)]) as fake:
+        with pytest.raises(GaveUp, match="POST /graphql: gave up after 2 tries"):
+            client(fake, waits).graphql("query RepoCounts($ids: [ID!]!) { x }", {"ids": ["R_10000"]})
+        assert fake.count("/graphql", 502) == 2

@@ -148,7 +148,7 @@ def test_report_on_an_enriched_snapshot(tmp_path):
     """Collect from the fake GitHub with enrichment, then run the whole report on it."""
     from fake_github import FakeGitHub, make_repos
 
-    from analysis import live
+    from analysis.collection import live
 
     snapshot = tmp_path / "raw" / "fake"
     with FakeGitHub(make_repos(400, seed=5)) as fake:

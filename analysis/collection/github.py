@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,6 +41,10 @@ class GitHubError(RuntimeError):
     """A failure the collector cannot recover from; the message says what to do."""
 
 
+class GaveUp(GitHubError):
+    """Faults persisted past every retry: a caller that can split its work may try smaller."""
+
+
 class Transient(Exception):
     """A fault worth retrying: 5xx, timeout, dropped connection, truncated body."""
 
@@ -53,6 +58,9 @@ class Pacing:
     secondary_wait: float = 60.0
     max_rate_limit_waits: int = 6
     max_transient_tries: int = 6
+    # A GraphQL batch that times out (GitHub stops a query at 10 s) will likely time out
+    # again: after this many tries the enricher splits it rather than wait.
+    graphql_tries: int = 2
     timeout: float = 30.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
@@ -83,19 +91,46 @@ class Response:
     body: Any  # parsed JSON, or None for 304
 
 
+TOKEN = re.compile(r"[\x21-\x7e]+")  # printable ASCII, no whitespace: what a header can carry
+
+
 def api_url() -> str:
-    """`GITHUB_API_URL` (GitHub's own convention), checked to be an http(s) URL."""
-    url = os.environ.get("GITHUB_API_URL", DEFAULT_API).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """`GITHUB_API_URL` (GitHub's own convention), checked to be an http(s) URL without credentials.
+
+    The value is never echoed when it carries credentials, and never stored as given.
+    """
+    url = os.environ.get("GITHUB_API_URL", DEFAULT_API).strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError:
+        raise GitHubError("GITHUB_API_URL is not a valid URL (check brackets and port)") from None
+    if "@" in parts.netloc:
+        raise GitHubError("GITHUB_API_URL must not carry credentials (user:token@host); set the token"
+                          " in GITHUB_TOKEN or GH_TOKEN instead")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         raise GitHubError(f"GITHUB_API_URL must be an http(s) URL, got {url!r}")
     return url
 
 
+def graphql_url(api: str) -> str:
+    """GraphQL's endpoint: `<api>/graphql` on github.com, `/api/graphql` on Enterprise (`/api/v3`)."""
+    if api.endswith("/api/v3"):
+        return api[: -len("/v3")] + "/graphql"
+    return api + "/graphql"
+
+
 def token_from_env() -> str | None:
+    """The token, refused (without showing it) when it holds whitespace or control characters."""
     for name in TOKEN_ENVS:
-        if os.environ.get(name):
-            return os.environ[name]
+        token = os.environ.get(name)
+        if token:
+            if not TOKEN.fullmatch(token):
+                raise GitHubError(
+                    f"{name} holds whitespace or a control character (a line break from a Windows .env"
+                    " file?), so it is not a valid token; it is not shown here. Remove it and try again."
+                )
+            return token
     return None
 
 
@@ -104,6 +139,7 @@ class GitHub:
 
     def __init__(self, base_url: str, token: str | None, pacing: Pacing | None = None):
         self.base_url = base_url.rstrip("/")
+        self.graphql_url = graphql_url(self.base_url)
         self.pacing = pacing or Pacing()
         if not token:
             self.pacing.search_interval = max(self.pacing.search_interval, 6.1)
@@ -132,7 +168,8 @@ class GitHub:
         """POST a GraphQL query; rate-limit errors in the body are waited out and retried."""
         if not self.authenticated:
             raise GitHubError("GitHub's GraphQL API needs a token: set GITHUB_TOKEN or GH_TOKEN")
-        response = self._send("POST", "/graphql", json={"query": query, "variables": variables})
+        response = self._send("POST", self.graphql_url, tries=self.pacing.graphql_tries,
+                              json={"query": query, "variables": variables})
         self._note_graphql_budget(response)
         return response
 
@@ -155,10 +192,10 @@ class GitHub:
         self.pacing.wait(self.pacing.search_interval - elapsed)
         self._last_search = self.pacing.clock()
 
-    def _send(self, method: str, path: str, **kwargs: Any) -> Response:
+    def _send(self, method: str, path: str, tries: int | None = None, **kwargs: Any) -> Response:
         secondary_waits = 0
         for attempt in range(self.pacing.max_rate_limit_waits + 1):
-            response = self._with_retries(method, path, **kwargs)
+            response = self._with_retries(method, path, tries or self.pacing.max_transient_tries, **kwargs)
             kind = self._rate_limited(response)
             if kind is None:
                 return response
@@ -174,13 +211,13 @@ class GitHub:
                 secondary_waits += 1
             self.pacing.wait(wait)
         raise GitHubError(
-            f"{method} {path}: still rate limited after {self.pacing.max_rate_limit_waits} waits;"
+            f"{method} {urlsplit(path).path}: still rate limited after {self.pacing.max_rate_limit_waits} waits;"
             " try again later"
         )
 
-    def _with_retries(self, method: str, path: str, **kwargs: Any) -> Response:
+    def _with_retries(self, method: str, path: str, tries: int, **kwargs: Any) -> Response:
         retrying = Retrying(
-            stop=stop_after_attempt(self.pacing.max_transient_tries),
+            stop=stop_after_attempt(tries),
             wait=wait_exponential_jitter(initial=1.0, max=60.0),
             retry=retry_if_exception_type(Transient),
             sleep=self.pacing.wait,
@@ -189,8 +226,8 @@ class GitHub:
         try:
             return retrying(self._once, method, path, **kwargs)
         except Transient as e:
-            raise GitHubError(
-                f"{method} {path}: gave up after {self.pacing.max_transient_tries} tries ({e})"
+            raise GaveUp(
+                f"{method} {urlsplit(path).path}: gave up after {tries} tries ({e})"
             ) from None
 
     def _once(self, method: str, path: str, **kwargs: Any) -> Response:
