@@ -40,7 +40,6 @@ def compute(study: build.Study) -> dict[str, Any]:
     stars = eda.star_summary(repos)
     topics = lda.choose(repos)
     groups = clusters.cluster(repos, as_of)
-    trend = growth.fit(repos, as_of)
     recent = recency.summary(repos, as_of)
     types = content.classify_all(repos)
     labels = content.hand_labels()
@@ -97,14 +96,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "dbscan_silhouette": num(groups.dbscan_silhouette),
         "kmeans_k": str(groups.kmeans_k),
         "kmeans_silhouette": f"{groups.kmeans_silhouette:.2f}",
-        "growth_family": trend.family,
-        "growth_dispersion": f"{trend.dispersion:.1f}",
-        "growth_yearly": pct(trend.yearly_growth),
-        "growth_low": pct(trend.yearly_growth_ci[0]),
-        "growth_high": pct(trend.yearly_growth_ci[1]),
-        "doubling_years": f"{trend.doubling_years:.2f}",
-        "doubling_low": f"{trend.doubling_years_ci[0]:.2f}",
-        "doubling_high": f"{trend.doubling_years_ci[1]:.2f}",
+        **growth_facts(repos, as_of, cover["missing"]),
         "median_years_since_push": f"{recent['median_years']:.2f}",
         "median_months_since_push": f"{12 * recent['median_years']:.0f}",
         "share_pushed_90d": pct(recent["share_recent"]),
@@ -143,6 +135,17 @@ def compute(study: build.Study) -> dict[str, Any]:
         "community_sentence": community_sentence(sizes),
         "median_created": repos["created_at"].median().strftime("%B %Y"),
     }
+
+
+def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str]:
+    """The growth model's sentences; on a snapshot too small for it, the sentence that says why."""
+    reason = growth.shortfall(repos, as_of)
+    if reason is not None:
+        return {"growth_summary": reason, "growth_headline": "too few to model", "growth_choice": "",
+                "growth_cap": ""}
+    trend = growth.fit(repos, as_of)
+    return {"growth_summary": growth.summary(trend), "growth_headline": growth.headline(trend),
+            "growth_choice": growth.choice(trend), "growth_cap": growth.cap_check(growth.yearly(trend, missing), missing)}
 
 
 def community_sentence(sizes: pl.DataFrame) -> str:

@@ -16,6 +16,7 @@ from plotnine import (
     geom_boxplot,
     geom_col,
     geom_density,
+    geom_errorbar,
     geom_hline,
     geom_histogram,
     geom_line,
@@ -33,6 +34,7 @@ from plotnine import (
     scale_color_manual,
     scale_fill_gradient,
     scale_fill_manual,
+    scale_linetype_manual,
     scale_x_continuous,
     scale_x_date,
     scale_x_discrete,
@@ -42,6 +44,7 @@ from plotnine import (
     theme,
 )
 
+from analysis.growth import Growth
 from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
 
 
@@ -174,16 +177,43 @@ def kdistance(curve: pl.DataFrame, eps: float, k: int) -> ggplot:
     )
 
 
-def growth(observed: pl.DataFrame, fitted: pl.DataFrame) -> ggplot:
-    """Repositories created per quarter, with the fitted growth curve and its 95% band."""
+def growth(trend: Growth) -> ggplot:
+    """Repositories created per quarter, the chosen model with its 95% band, and one exponential trend dashed."""
+    fitted = trend.fitted.to_pandas()
+    names = {trend.chosen.model: f"{trend.chosen.model} (chosen by AIC)", "exponential": "exponential"}
+    fitted["model"] = pd.Categorical(fitted["model"].map(names), categories=list(dict.fromkeys(names.values())))
+    chosen = fitted[fitted["model"] == names[trend.chosen.model]]
     return (
         ggplot()
-        + geom_ribbon(fitted.to_pandas(), aes("quarter", ymin="low", ymax="high"), fill=ACCENT, alpha=0.2)
-        + geom_line(fitted.to_pandas(), aes("quarter", "fit"), color=ACCENT, size=1)
-        + geom_point(observed.to_pandas(), aes("quarter", "created"), color=PALETTE[1], size=2)
+        + geom_ribbon(chosen, aes("quarter", ymin="low", ymax="high"), fill=ACCENT, alpha=0.2)
+        + geom_line(fitted, aes("quarter", "fit", color="model", linetype="model"), size=1)
+        + geom_point(trend.observed.to_pandas(), aes("quarter", "created"), color=PALETTE[1], size=2)
+        + scale_color_manual(values=[ACCENT, MUTED])
+        + scale_linetype_manual(values=["solid", "dashed"])
         + scale_x_date(date_labels="%Y")
-        + labs(x="Quarter of creation", y="Repositories created")
+        + labs(x="Quarter of creation", y="Repositories created", color="", linetype="")
         + theme_house()
+        + theme(legend_position="top")
+    )
+
+
+def growth_years(years: pl.DataFrame, chosen: str) -> ggplot:
+    """Repositories created per complete year with exact 95% intervals, the most the search's unreturned
+    matches could add (open bar), and what the chosen and the exponential model expect."""
+    data = years.to_pandas()
+    expected = years.unpivot(index="year", on=list(dict.fromkeys([chosen, "exponential"])),
+                             variable_name="model", value_name="expected").to_pandas()
+    return (
+        ggplot(data, aes("year"))
+        + geom_col(aes(y="with_missing"), fill="none", color=MUTED, linetype="dashed", width=0.7)
+        + geom_col(aes(y="created"), fill=ACCENT, alpha=0.6, width=0.7)
+        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.25)
+        + geom_point(expected, aes("year", "expected", shape="model"), size=3, color=PALETTE[5])
+        + scale_x_continuous(breaks=data["year"].tolist())
+        + scale_y_continuous(labels=comma_format())
+        + labs(x="Year of creation", y="Repositories created", shape="Expected by")
+        + theme_house()
+        + theme(legend_position="top")
     )
 
 

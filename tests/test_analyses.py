@@ -74,16 +74,51 @@ def test_clusters_separate_two_planted_groups():
 
 
 # -- growth --------------------------------------------------------------------------------
-def test_growth_recovers_a_known_doubling_time():
-    rng = np.random.default_rng(7)
+def quarterly_rows(means: list[float], seed: int = 7) -> list[dict]:
+    """Repositories created in consecutive quarters from 2015 Q1, Poisson counts around `means`."""
+    rng = np.random.default_rng(seed)
     rows = []
-    for q in range(24):  # quarterly counts doubling every year: 2 ** (q / 4)
-        day = dt.date(2017, 1, 1) + dt.timedelta(days=91.3 * q + 10)
-        rows += [{"created_at": day.isoformat(), "pushed_at": "2023-01-01"}] * int(rng.poisson(5 * 2 ** (q / 4)))
+    for q, mean in enumerate(means):
+        day = dt.date(2015 + q // 4, 3 * (q % 4) + 1, 15)
+        rows += [{"created_at": day.isoformat(), "pushed_at": "2023-01-01"}] * int(rng.poisson(mean))
+    return rows
+
+
+def test_growth_recovers_a_known_doubling():
+    rows = quarterly_rows([5 * 2 ** (q / 4) for q in range(32)])  # doubling every year: 100% a year
     g = growth.fit(repos_frame(rows), "2023-01-19")
-    assert g.doubling_years_ci[0] <= 1.0 <= g.doubling_years_ci[1]
-    assert g.yearly_growth == pytest.approx(1.0, abs=0.25)
-    assert g.observed["quarter"].max() < dt.date(2023, 1, 1)  # the snapshot's own quarter is left out
+    assert g.recent[1] <= 1.0 <= g.recent[2]
+    assert g.recent_within >= 3
+    assert g.observed["quarter"].max() == dt.date(2022, 10, 1)  # the snapshot's own quarter is left out
+
+
+def test_growth_finds_a_planted_levelling_off():
+    """Doubling every year for five years, then flat: a segmented trend wins, and one exponential trend fails."""
+    means = [4 * 2 ** (q / 4) for q in range(20)] + [4 * 2 ** 5] * 12
+    g = growth.fit(repos_frame(quarterly_rows(means, seed=8)), "2023-01-19")
+    assert g.chosen.model == "segmented"
+    assert g.break_quarter == "2020 Q1"  # the last quarter on the growing slope
+    assert g.early[1] <= 1.0 <= g.early[2] and growth.is_flat(g.recent)
+    assert g.candidates.filter(pl.col("model") == "exponential")["delta_aic"][0] > 10
+    assert g.recent_within == growth.CHECKED_QUARTERS
+    assert "flat since" in growth.summary(g)
+
+
+def test_yearly_counts_have_exact_intervals_and_a_cap_bound():
+    rows = [{"created_at": f"{2015 + q // 4}-{3 * (q % 4) + 1:02d}-15", "pushed_at": "2023-01-01"}
+            for q in range(32) for _ in range(10)]  # exactly 40 a year
+    years = growth.yearly(growth.fit(repos_frame(rows), "2023-01-19"), missing=25)
+    assert years["year"].to_list() == list(range(2015, 2023))
+    assert set(years["created"]) == {40} and set(years["with_missing"]) == {65}
+    # Garwood's exact interval for a count of 40 (Poisson): 28.58 to 54.47
+    assert years["low"][0] == pytest.approx(28.58, abs=0.01) and years["high"][0] == pytest.approx(54.47, abs=0.01)
+    assert years["exponential"].to_list() == pytest.approx([40] * 8, rel=0.02)
+
+
+def test_growth_says_why_it_cannot_model_a_small_snapshot():
+    few = repos_frame(quarterly_rows([1.0] * 4))
+    assert "fewer than 30" in growth.shortfall(few, "2023-01-19")
+    assert growth.shortfall(repos_frame(quarterly_rows([10.0] * 32)), "2023-01-19") is None
 
 
 # -- recency and survival -------------------------------------------------------------------
