@@ -43,7 +43,6 @@ def compute(study: build.Study) -> dict[str, Any]:
     recent = recency.summary(repos, as_of)
     types = content.classify_all(repos)
     labels = content.hand_labels()
-    type_shares = {r["content_type"]: r for r in content.shares(repos, labels).iter_rows(named=True)}
     scores = content.evaluate(repos, labels).scores
     held_learning = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
     # The hand labels are of the recorded snapshot's repositories; another snapshot may share none.
@@ -101,12 +100,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "median_months_since_push": f"{12 * recent['median_years']:.0f}",
         "share_pushed_90d": pct(recent["share_recent"]),
         "share_stale": pct(recent["share_stale"]),
-        "learning_share": pct(type_shares["learning"]["share"]),
-        "tool_share": pct(type_shares["tool"]["share"]),
-        "project_share": pct(type_shares["project"]["share"]),
-        "learning_sample_share": pct(type_shares["learning"]["sample_share"]),
-        "learning_sample_low": pct(type_shares["learning"]["sample_low"]),
-        "learning_sample_high": pct(type_shares["learning"]["sample_high"]),
+        **content_facts(repos, labels),
         "labelled": str(labels.height),
         "learning_precision": num(held_learning["precision"]),
         "learning_recall": num(held_learning["recall"]),
@@ -148,6 +142,17 @@ def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str
             "growth_choice": growth.choice(trend), "growth_cap": growth.cap_check(growth.yearly(trend, missing), missing)}
 
 
+def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
+    """The one estimate of content shares, or the sentence saying why this snapshot has none."""
+    reason = content.shortfall(repos, labels)
+    if reason is not None:
+        return {"content_summary": reason, "learning_share": "an unknown share"}
+    shares = content.estimate(repos, labels)
+    present = int(shares["labelled"].sum())
+    return {"content_summary": content.summary(shares, present),
+            "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0])}
+
+
 def community_sentence(sizes: pl.DataFrame) -> str:
     """What enrichment measured of the community, or, for a snapshot without it, that it was not collected."""
     if not (sizes["measured"][1] and sizes["measured"][2]):
@@ -160,7 +165,7 @@ def community_sentence(sizes: pl.DataFrame) -> str:
 def code_sha256() -> str:
     """A checksum of the analysis code and hand labels: a change to either recomputes the facts."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE]:
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE, content.KEY_LABELS_FILE]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -275,19 +275,16 @@ def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
 
 
 def content_types(shares: pl.DataFrame) -> ggplot:
-    """Share of repositories per content type (classifier), with the hand-labelled estimate and CI."""
+    """Share of repositories per content type, estimated from the hand-labelled random sample, with 95% intervals."""
     data = shares.to_pandas()
-    rules, sample = "Rules, all repositories", "Hand-labelled sample, 95% CI"
+    data["content_type"] = pd.Categorical(data["content_type"], categories=list(data["content_type"]), ordered=True)
     return (
         ggplot(data, aes("content_type", "share"))
-        + geom_col(aes(fill=f"'{rules}'"), width=0.6)
-        + geom_pointrange(aes(y="sample_share", ymin="sample_low", ymax="sample_high", color=f"'{sample}'"))
-        + scale_fill_manual(values={rules: ACCENT})
-        + scale_color_manual(values={sample: PALETTE[5]})
+        + geom_col(fill=ACCENT, alpha=0.6, width=0.6)
+        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.2)
         + scale_y_continuous(labels=percent_format())
-        + labs(x="", y="Share of repositories", fill="", color="")
+        + labs(x="", y="Share of repositories")
         + theme_house()
-        + theme(legend_position="top", legend_box="vertical", legend_title=element_blank())
     )
 
 

@@ -221,6 +221,26 @@ def test_task_from_curated_list_then_rules():
     assert players.task_of("x", "y", "anything", [], curated, content_type="learning") == "learning material"
 
 
+def test_key_player_labels_come_from_hand_then_curated_then_classifier():
+    curated = {"mlflow": "version"}
+    assert players.content_label("Made-With-ML", "GokuMohandas", "learning", curated, "project") == ("learning", "hand label")
+    assert players.content_label("mlflow", "mlflow", None, curated, "project") == ("tool", "curated list")
+    assert players.content_label("x", "y", None, curated, "project") == ("project", "classifier")
+
+
+def test_content_shares_come_from_the_labelled_repositories_present():
+    repos = pl.DataFrame({"id": list(range(40))})
+    labels = pl.DataFrame({"id": list(range(50)), "label": ["learning"] * 10 + ["tool"] * 30 + ["project"] * 10})
+    shares = content.estimate(repos, labels)  # ids 40-49 are not in the snapshot
+    assert shares["labelled"].to_list() == [10, 30, 0]
+    assert shares["share"].to_list() == pytest.approx([0.25, 0.75, 0.0])
+    assert all(shares["low"] <= shares["share"]) and all(shares["share"] <= shares["high"])
+    # Wilson interval of 10 of 40 at 95%: (0.25 + z^2/80 -+ z sqrt(0.25 * 0.75 / 40 + z^2 / 6400)) / (1 + z^2/40)
+    assert (shares["low"][0], shares["high"][0]) == pytest.approx((0.1419, 0.4019), abs=1e-4)
+    assert content.shortfall(repos, labels) is None
+    assert "20 of this snapshot's repositories" in content.shortfall(repos.head(20), labels)
+
+
 def test_adoption_without_data_engineering_topics():
     repos = pl.DataFrame({"topics": [["mlops"], ["mlops", "python"]], "description": [None, None]})
     matrix, separation = adoption.communities(repos)
