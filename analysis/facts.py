@@ -16,7 +16,7 @@ import polars as pl
 
 from analysis import (
     adoption, atomic, build, clusters, community, config, content, coverage, eda, growth, lda, players,
-    recency, survival,
+    recency, survival, talk,
 )
 
 FACTS_FILE = "facts.json"
@@ -57,6 +57,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     owners = players.key_owners(repos, n=1).row(0, named=True)
     top_repo = eda.top_repos(repos, n=1).row(0, named=True)
     sizes = community.sizes(repos, study.enrichment)
+    stated = talk.stated()
     org, star = hr.get("owner_type: Organization", {}), hr.get("log_stars", {})
     return {
         "as_of": as_of,
@@ -126,7 +127,16 @@ def compute(study: build.Study) -> dict[str, Any]:
         "cox_events": f"{cox.events:,}",
         "cox_global_ph_p": f"{cox.global_ph_p:.2g}",
         "users_total": f"{sizes['total'][0]:,}",
-        "community_sentence": community_sentence(sizes),
+        "community_sentence": community_sentence(sizes, stated),
+        "contribution_measure": ("open issues and pull requests per repository, a proxy" if study.pull_requests_monthly is None
+                                 else "pull requests opened per month"),
+        **talk.talk_facts(stated),
+        "study_repositories": f"{cover['repositories']:,}",
+        "study_python_share": pct(share_of(repos, "Python")),
+        "study_notebook_share": pct(share_of(repos, "Jupyter Notebook")),
+        "study_lda_topics": str(topics.k),
+        "study_dbscan_clusters": str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()),
+        **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
         "median_created": repos["created_at"].median().strftime("%B %Y"),
     }
 
@@ -153,19 +163,26 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
             "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0])}
 
 
-def community_sentence(sizes: pl.DataFrame) -> str:
-    """What enrichment measured of the community, or, for a snapshot without it, that it was not collected."""
-    if not (sizes["measured"][1] and sizes["measured"][2]):
-        return ("This snapshot was recorded without enrichment, so bug reporters, code contributors and pull"
-                " requests per month are left to snapshots collected with a token.")
-    return (f"Across repositories there are {sizes['total'][1]:,} bug reporters (issue authors) and"
-            f" {sizes['total'][2]:,} code contributors (pull-request authors), counted once per repository.")
+def share_of(repos: pl.DataFrame, language: str) -> float:
+    return float((repos["language"] == language).mean())
+
+
+def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
+    """What this snapshot counts of bug reporters and code contributors: enrichment's counts, or named proxies."""
+    total = dict(sizes.select("layer", "total").iter_rows())
+    if not sizes["proxy"].any():
+        return (f"Across repositories there are {total['bug_reporters']:,} bug reporters (issue authors) and"
+                f" {total['code_contributors']:,} code contributors (pull-request authors), counted once per repository.")
+    reported = talk.talk_facts(stated)
+    return (f"The search data cannot count bug reporters or code contributors, which the talk reported as"
+            f" {reported['talk_bug_reporters']} and {reported['talk_code_contributors']}. As proxies, the repositories"
+            f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks.")
 
 
 def code_sha256() -> str:
     """A checksum of the analysis code and hand labels: a change to either recomputes the facts."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE, content.KEY_LABELS_FILE]:
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE, content.KEY_LABELS_FILE, talk.STATED_FILE]:
         digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -17,7 +17,7 @@ from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.feature_extraction.text import CountVectorizer
 from sklearn.model_selection import train_test_split
 
-from analysis.text import STOP_WORDS, clean
+from analysis.text import STOP_WORDS, clean, merge_inflections
 
 SEED = 42
 TOP_TERMS = 10
@@ -33,11 +33,12 @@ class TopicModel:
 
 
 def documents(repos: pl.DataFrame) -> pl.DataFrame:
-    """Repositories with a non-empty cleaned description."""
-    return (
+    """Repositories with a non-empty cleaned description, plurals merged into their singular."""
+    docs = (
         repos.select("id", "full_name", "stargazers_count", pl.col("description").map_elements(clean, return_dtype=pl.String).alias("text"))
         .filter(pl.col("text").str.len_chars() > 0)
     )
+    return docs.with_columns(pl.Series("text", merge_inflections(docs["text"].to_list()), dtype=pl.String))
 
 
 def vectorize(texts: list[str]) -> tuple[sparse.csr_matrix, np.ndarray]:

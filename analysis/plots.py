@@ -1,14 +1,12 @@
 """One function per figure: results in, a plotnine ggplot in the house theme out."""
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import polars as pl
 from mizani.breaks import breaks_extended
 from mizani.formatters import comma_format, percent_format
 from plotnine import (
     aes,
-    coord_fixed,
     coord_flip,
     element_blank,
     element_text,
@@ -22,15 +20,14 @@ from plotnine import (
     geom_line,
     geom_point,
     geom_pointrange,
-    geom_polygon,
     geom_ribbon,
-    geom_segment,
     geom_step,
     geom_text,
     geom_tile,
     geom_vline,
     ggplot,
     labs,
+    position_dodge,
     scale_color_manual,
     scale_fill_gradient,
     scale_fill_manual,
@@ -86,16 +83,21 @@ def cumulative_repos(cumulative: pl.DataFrame) -> ggplot:
                      "Repositories (cumulative)")
 
 
-def stars(repos: pl.DataFrame) -> ggplot:
-    """Histogram of stars on a log scale (repositories with no stars sit at 1 star)."""
-    data = repos.select(pl.col("stargazers_count").clip(lower_bound=1).alias("stars")).to_pandas()
+def count_histogram(counts: pl.Series, x_label: str) -> ggplot:
+    """Histogram of a per-repository count on a log scale (zero sits at 1)."""
+    data = pd.DataFrame({"count": counts.clip(lower_bound=1).to_numpy()})
     return (
-        ggplot(data, aes("stars"))
+        ggplot(data, aes("count"))
         + geom_histogram(bins=30, fill=ACCENT, color="white")
         + scale_x_log10(labels=comma_format())
-        + labs(x="Stars (log scale; 0 shown as 1)", y="Repositories")
+        + labs(x=x_label, y="Repositories")
         + theme_house()
     )
+
+
+def stars(repos: pl.DataFrame) -> ggplot:
+    """Histogram of stars on a log scale (repositories with no stars sit at 1 star)."""
+    return count_histogram(repos["stargazers_count"], "Stars (log scale; 0 shown as 1)")
 
 
 def not_measured(message: str) -> ggplot:
@@ -229,48 +231,40 @@ def recency(years: pl.DataFrame) -> ggplot:
     )
 
 
-def circle(radius: float, points: int = 120) -> tuple[np.ndarray, np.ndarray]:
-    t = np.linspace(0, 2 * np.pi, points)
-    return radius * np.cos(t), radius + radius * np.sin(t)
-
-
-def size(sizes: pl.DataFrame) -> ggplot:
-    """The talk's nested circles, area proportional to each total, resting on one baseline.
-
-    Labels stand in a column on the right, level with the top of their circle. A layer the
-    snapshot does not measure is drawn as a dashed outline labelled as such.
-    """
-    outer = float(sizes["total"].max())
-    polygons, labels = [], []
-    for i, row in enumerate(sizes.iter_rows(named=True)):
-        measured = row["measured"]
-        radius = np.sqrt(row["total"] / outer) if measured else 0.55 ** (i + 0.5)
-        x, y = circle(radius)
-        polygons.append(pd.DataFrame({"x": x, "y": y, "layer": row["label"], "measured": measured}))
-        value = f"{row['total']:,}" if measured else "needs an enriched snapshot"
-        labels.append({"x0": 0.0, "x": 1.15, "y": 2 * radius, "label": f"{row['label']}:\n{value}"})
-    shapes = pd.concat(polygons)
-    text = pd.DataFrame(labels)
+def size(sizes: pl.DataFrame, talk: pl.DataFrame) -> ggplot:
+    """The talk's three community sizes as it reported them, beside what this snapshot counts for each
+    (named, proxies as such), as bars on one log scale. `talk` is `talk.stated()`."""
+    reported = dict(talk.select("key", "talk").iter_rows())
+    rows = []
+    for r in sizes.iter_rows(named=True):
+        rows.append({"layer": r["label"], "source": "The talk, as reported", "value": reported[r["layer"]],
+                     "label": f"{reported[r['layer']]:,.0f}"})
+        rows.append({"layer": r["label"], "source": "This snapshot", "value": r["total"],
+                     "label": f"{r['total']:,} {r['measure']}"})
+    data = pd.DataFrame(rows)
+    data["layer"] = pd.Categorical(data["layer"], categories=list(sizes["label"])[::-1], ordered=True)
+    data["source"] = pd.Categorical(data["source"], categories=["This snapshot", "The talk, as reported"], ordered=True)
+    dodge = position_dodge(width=0.8)
     return (
-        ggplot()
-        + geom_polygon(shapes[shapes["measured"]], aes("x", "y", group="layer"), fill=ACCENT, alpha=0.25,
-                       color=ACCENT)
-        + geom_polygon(shapes[~shapes["measured"]], aes("x", "y", group="layer"), fill="none", color=MUTED,
-                       linetype="dashed")
-        + geom_segment(text, aes(x="x0", xend="x", y="y", yend="y"), color=MUTED, size=0.4)
-        + geom_text(text, aes("x", "y", label="label"), size=BASE_SIZE, ha="left", va="top", nudge_x=0.03)
-        + scale_x_continuous(limits=(-1.05, 3.4))
-        + coord_fixed()
-        + theme_house()
-        + theme(axis_text=element_blank(), axis_title=element_blank(), panel_grid_major=element_blank())
+        ggplot(data, aes("layer", "value", fill="source"))
+        + geom_col(position=dodge, width=0.8, alpha=0.45)
+        + geom_text(aes(label="label", y=1.3), position=dodge, ha="left", size=0.9 * BASE_SIZE)
+        + coord_flip()
+        + scale_fill_manual(values={"The talk, as reported": MUTED, "This snapshot": ACCENT},
+                            breaks=["The talk, as reported", "This snapshot"])
+        + scale_y_log10(labels=comma_format(), limits=(1, None))
+        + labs(x="", y="Total (log scale)", fill="")
+        + theme_house(height=3.2)
+        + theme(legend_position="top")
     )
 
 
-def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
-    """Pull requests opened per month across all repositories (or what is not measured)."""
+def contribution_rate(monthly: pl.DataFrame | None, repos: pl.DataFrame) -> ggplot:
+    """Pull requests opened per month across all repositories; without enrichment, the search data's
+    proxy: open issues and pull requests per repository."""
     if monthly is None:
-        return not_measured("Pull requests per month need an enriched snapshot\n"
-                            "(collected with a token, or python -m analysis enrich)")
+        return count_histogram(repos["open_issues_count"],
+                               "Open issues and pull requests per repository (a proxy; 0 shown as 1)")
     return over_time(monthly, "month", "opened", geom_line, "Month", "Pull requests opened")
 
 

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from scipy import sparse
 
-from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival
-from analysis.text import clean
+from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival, talk
+from analysis.text import clean, merge_inflections
 
 UTC = dt.timezone.utc
 
@@ -31,6 +31,12 @@ def test_clean_removes_urls_emoji_and_shortcodes():
     text = "🚀 Deploy :rocket: models, see https://example.com/x?y=1 and www.site.org! End-to-end."
     assert clean(text) == "deploy models see and endtoend"
     assert clean(None) == "" and clean("") == ""
+
+
+def test_plurals_merge_into_their_singular_only_where_it_occurs():
+    texts = ["serving models and pipelines", "a model library", "libraries for kubernetes", "one pipeline", "class"]
+    assert merge_inflections(texts) == ["serving model and pipeline", "a model library", "library for kubernetes",
+                                        "one pipeline", "class"]
 
 
 def test_npmi_of_perfect_and_disjoint_terms():
@@ -206,12 +212,26 @@ def test_modularity_of_two_separate_cliques_is_one_half():
     assert adoption.modularity(matrix, ("a1", "n1"), ("a2", "n2")) < 0
 
 
-def test_sizes_say_not_measured_without_enrichment():
-    repos = pl.DataFrame({"stargazers_count": [3, 4]})
+def test_sizes_use_named_proxies_without_enrichment():
+    repos = pl.DataFrame({"stargazers_count": [3, 4], "open_issues_count": [1, 5], "forks_count": [2, 0]})
     s = community.sizes(repos, None)
-    assert s["measured"].to_list() == [True, False, False] and s["total"].to_list() == [7, None, None]
+    assert s["total"].to_list() == [7, 6, 2] and s["proxy"].to_list() == [False, True, True]
+    assert "proxy" in s["measure"][1] and "proxy" in s["measure"][2]
     enriched = pl.DataFrame({"status": ["ok", "unavailable"], "issue_authors": [5, None], "contributors": [2, None]})
-    assert community.sizes(repos, enriched)["total"].to_list() == [7, 5, 2]
+    measured = community.sizes(repos, enriched)
+    assert measured["total"].to_list() == [7, 5, 2] and not measured["proxy"].any()
+
+
+def test_talk_values_are_read_and_reconciled():
+    values = talk.stated()
+    assert {"repositories", "users", "bug_reporters", "code_contributors", "lda_topics"} <= set(values["key"])
+    assert values["source"].str.len_chars().min() > 10 and values["why"].str.len_chars().min() > 10
+    facts = {f"study_{k}": f"measured {k}" for k in values["key"]}
+    table = talk.reconcile(values, facts)
+    assert table.columns == ["quantity", "talk", "study", "why"]
+    row = table.filter(pl.col("quantity") == "Users (stargazers)").row(0, named=True)
+    assert row["talk"] == "287,127" and row["study"] == "measured users"
+    assert talk.talk_facts(values)["talk_python_share"] == "50%"
 
 
 def test_task_from_curated_list_then_rules():
