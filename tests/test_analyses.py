@@ -155,7 +155,7 @@ def test_kaplan_meier_matches_a_hand_computation():
 def test_logrank_and_cox_see_a_planted_hazard_ratio():
     rng = np.random.default_rng(3)
     n = 600
-    org = rng.random(n) < 0.5
+    org = rng.random(n) < 0.4  # users are the most common owners, so the reference
     times = rng.exponential(np.where(org, 4.0, 2.0))  # users go inactive twice as fast
     censor = rng.uniform(0, 6, n)
     data = pl.DataFrame({
@@ -166,6 +166,12 @@ def test_logrank_and_cox_see_a_planted_hazard_ratio():
     assert survival.logrank(data, "owner_type")[1] < 1e-6
     row = survival.cox(data).table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
     assert row["low"] < 0.5 < row["high"]
+    # A topic without Python: each reference is the data's most common level.
+    other = data.with_columns(language=pl.Series(np.where(np.arange(n) % 3 == 0, "Rust", "Go")))
+    result = survival.cox(other)
+    assert result.references == {"owner_type": "User", "license": "none", "content_type": "project", "language": "Go"}
+    assert "language: Rust" in result.table["term"].to_list()
+    assert survival.cox_summary(result)["term"][3] == "Language: Go (reference)"
 
 
 # -- content, adoption, community, players --------------------------------------------------
