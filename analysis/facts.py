@@ -36,29 +36,11 @@ def compute(study: build.Study) -> dict[str, Any]:
     repos, as_of = study.repos, study.as_of
     cover = coverage.overall(study.quality)
     mlops = max(study.quality["queries"], key=lambda q: q["total_count"] or 0)
-    langs = eda.language_shares(repos, min_repos=5)
-    stars = eda.star_summary(repos)
-    topics = lda.choose(repos)
-    groups = clusters.cluster(repos, as_of)
-    recent = recency.summary(repos, as_of)
     types = content.classify_all(repos)
     labels = content.hand_labels()
-    scores = content.evaluate(repos, labels).scores
-    held_learning = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
     # The hand labels are of the recorded snapshot's repositories; another snapshot may share none.
-    cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
-    top_cloud = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
-    _, separation = adoption.communities(repos)
-    durations = survival.durations(repos, as_of)
-    with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
-    medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
-    cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
-    hr = {r["term"]: r for r in cox.table.iter_rows(named=True)}
-    owners = players.key_owners(repos, n=1).row(0, named=True)
-    top_repo = eda.top_repos(repos, n=1).row(0, named=True)
     sizes = community.sizes(repos, study.enrichment)
     stated = talk.stated()
-    org, star = hr.get("owner_type: Organization", {}), hr.get("log_stars", {})
     return {
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
@@ -69,63 +51,20 @@ def compute(study: build.Study) -> dict[str, Any]:
         "mlops_total": f"{mlops['total_count']:,}",
         "mlops_items": f"{mlops['items']:,}",
         "mlops_unique": f"{mlops['unique']:,}",
-        "mlops_coverage": pct(mlops["unique"] / mlops["total_count"], 1),
+        "mlops_coverage": pct(mlops["unique"] / mlops["total_count"], 1) if mlops["total_count"] else "all",
         "duplicates": f"{cover['duplicates']:,}",
         "missing": f"{cover['missing']:,}",
         "stale_topics": f"{sum(q['topic_no_longer_listed'] or 0 for q in study.quality['queries']):,}",
         "enriched": bool(study.quality.get("enriched")),
-        "top_language": langs["language"][0],
-        "top_language_share": pct(langs["share"][0]),
-        "second_language": langs["language"][1],
-        "second_language_share": pct(langs["share"][1]),
-        "median_stars": f"{stars['median']:,.0f}",
-        "share_under_10_stars": pct(stars["share_under_10"]),
-        "top1pct_star_share": pct(stars["top1pct_share_of_stars"]),
-        "top_repo": top_repo["repository"],
-        "top_repo_stars": f"{top_repo['stars']:,}",
-        "top_owner": owners["owner_login"],
-        "top_owner_star_share": pct(owners["share_of_stars"], 1),
-        "lda_k": str(topics.k),
-        "lda_grid": ", ".join(str(k) for k in topics.grid["k"].to_list()),
-        "dbscan_clusters": str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()),
-        "dbscan_eps": f"{groups.eps:.2f}",
-        "dbscan_min_samples": str(groups.min_samples),
-        "pca_components": str(groups.components),
-        "pca_variance": pct(sum(groups.explained)),
-        "noise_share": pct(groups.noise_share, 1),
-        "dbscan_silhouette": num(groups.dbscan_silhouette),
-        "kmeans_k": str(groups.kmeans_k),
-        "kmeans_silhouette": f"{groups.kmeans_silhouette:.2f}",
+        **profile_facts(repos),
+        **topic_facts(repos),
+        **cluster_facts(repos, as_of),
         **growth_facts(repos, as_of, cover["missing"]),
-        "median_years_since_push": f"{recent['median_years']:.2f}",
-        "median_months_since_push": f"{12 * recent['median_years']:.0f}",
-        "share_pushed_90d": pct(recent["share_recent"]),
-        "share_stale": pct(recent["share_stale"]),
+        **activity_facts(repos, as_of),
         **content_facts(repos, labels),
         "labelled": str(labels.height),
-        "learning_precision": num(held_learning["precision"]),
-        "learning_recall": num(held_learning["recall"]),
-        "cloud_any": pct(cloud["Any of these"]["share"]),
-        "cloud_top": top_cloud["provider"],
-        "cloud_top_share": pct(top_cloud["share"]),
-        "aws_share": pct(cloud["AWS"]["share"]),
-        "azure_share": pct(cloud["Azure"]["share"]),
-        "gcp_share": pct(cloud["Google Cloud"]["share"]),
-        "modularity": num(separation["modularity"]),
-        "data_repos": f"{separation['data_repos']:,}",
-        "data_with_ml": pct(separation["data_with_ml_share"]),
-        "inactive_share": pct(float(durations["inactive"].mean())),
-        "user_median_years": num(medians.get("User", {}).get("median_years"), ".1f"),
-        "org_inactive": pct(medians.get("Organization", {}).get("inactive_share")),
-        "user_inactive": pct(medians.get("User", {}).get("inactive_share")),
-        "hr_org": num(org.get("hazard_ratio")),
-        "hr_org_low": num(org.get("low")),
-        "hr_org_high": num(org.get("high")),
-        "hr_star": num(star.get("hazard_ratio")),
-        "hr_star_low": num(star.get("low")),
-        "hr_star_high": num(star.get("high")),
-        "cox_events": f"{cox.events:,}",
-        "cox_global_ph_p": f"{cox.global_ph_p:.2g}",
+        **adoption_facts(repos),
+        **survival_facts(repos, as_of, types),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
         "contribution_measure": ("open issues and pull requests per repository, a proxy" if study.pull_requests_monthly is None
@@ -134,11 +73,116 @@ def compute(study: build.Study) -> dict[str, Any]:
         "study_repositories": f"{cover['repositories']:,}",
         "study_python_share": pct(share_of(repos, "Python")),
         "study_notebook_share": pct(share_of(repos, "Jupyter Notebook")),
-        "study_lda_topics": str(topics.k),
-        "study_dbscan_clusters": str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
-        "median_created": repos["created_at"].median().strftime("%B %Y"),
     }
+
+
+PROFILE_KEYS = ("top_language", "top_language_share", "second_language", "second_language_share", "median_stars",
+                "share_under_10_stars", "top1pct_star_share", "top_repo", "top_repo_stars", "top_owner",
+                "top_owner_star_share", "median_created")
+
+
+def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
+    """Languages, stars and key players; a snapshot needs two languages among its repositories for these."""
+    langs = eda.language_shares(repos, min_repos=1)
+    if langs.height < 2:
+        return unsupported(f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.",
+                           PROFILE_KEYS)
+    stars = eda.star_summary(repos)
+    owners = players.key_owners(repos, n=1).row(0, named=True)
+    top_repo = eda.top_repos(repos, n=1).row(0, named=True)
+    return dict(zip(PROFILE_KEYS, (
+        langs["language"][0], pct(langs["share"][0]), langs["language"][1], pct(langs["share"][1]),
+        f"{stars['median']:,.0f}", pct(stars["share_under_10"]), pct(stars["top1pct_share_of_stars"]),
+        top_repo["repository"], f"{top_repo['stars']:,}", owners["owner_login"], pct(owners["share_of_stars"], 1),
+        repos["created_at"].median().strftime("%B %Y"))))
+
+
+ACTIVITY_KEYS = ("median_years_since_push", "median_months_since_push", "share_pushed_90d", "share_stale")
+
+
+def activity_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
+    if repos.height == 0:
+        return unsupported("The snapshot holds no repositories.", ACTIVITY_KEYS)
+    recent = recency.summary(repos, as_of)
+    return dict(zip(ACTIVITY_KEYS, (f"{recent['median_years']:.2f}", f"{12 * recent['median_years']:.0f}",
+                                    pct(recent["share_recent"]), pct(recent["share_stale"]))))
+
+
+ADOPTION_KEYS = ("cloud_any", "cloud_top", "cloud_top_share", "aws_share", "azure_share", "gcp_share")
+SEPARATION_KEYS = ("modularity", "data_repos", "data_with_ml")
+
+
+def adoption_facts(repos: pl.DataFrame) -> dict[str, str]:
+    """Cloud prevalence, and the DataOps/MLOps split where both kinds of topics are carried."""
+    if repos.height == 0:
+        return unsupported("The snapshot holds no repositories.", ADOPTION_KEYS + SEPARATION_KEYS)
+    cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
+    top = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
+    facts = dict(zip(ADOPTION_KEYS, (pct(cloud["Any of these"]["share"]), top["provider"], pct(top["share"]),
+                                     pct(cloud["AWS"]["share"]), pct(cloud["Azure"]["share"]),
+                                     pct(cloud["Google Cloud"]["share"]))))
+    _, separation = adoption.communities(repos)
+    if separation["modularity"] != separation["modularity"]:  # NaN: no data-engineering or no ML topics to split
+        return facts | unsupported(
+            f"DataOps and MLOps are not compared: {separation['data_repos']:,} repositories carry a"
+            " data-engineering topic, too few beside the ML topics to split.", SEPARATION_KEYS)
+    return facts | dict(zip(SEPARATION_KEYS, (num(separation["modularity"]), f"{separation['data_repos']:,}",
+                                              pct(separation["data_with_ml_share"]))))
+
+
+def unsupported(reason: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """The facts of an analysis this snapshot cannot support: the reason once, under the first key."""
+    return {k: reason if i == 0 else "" for i, k in enumerate(keys)}
+
+
+TOPIC_KEYS = ("lda_k", "lda_grid", "study_lda_topics")
+
+
+def topic_facts(repos: pl.DataFrame) -> dict[str, str]:
+    reason = lda.shortfall(repos)
+    if reason is not None:
+        return unsupported(reason, TOPIC_KEYS)
+    topics = lda.choose(repos)
+    return dict(zip(TOPIC_KEYS, (str(topics.k), ", ".join(str(k) for k in topics.grid["k"].to_list()), str(topics.k))))
+
+
+CLUSTER_KEYS = ("dbscan_clusters", "dbscan_eps", "dbscan_min_samples", "pca_components", "pca_variance",
+                "noise_share", "dbscan_silhouette", "kmeans_k", "kmeans_silhouette", "study_dbscan_clusters")
+
+
+def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
+    reason = clusters.shortfall(repos)
+    if reason is not None:
+        return unsupported(reason, CLUSTER_KEYS)
+    groups = clusters.cluster(repos, as_of)
+    found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+    return dict(zip(CLUSTER_KEYS, (
+        found, f"{groups.eps:.2f}", str(groups.min_samples), str(groups.components), pct(sum(groups.explained)),
+        pct(groups.noise_share, 1), num(groups.dbscan_silhouette), str(groups.kmeans_k),
+        f"{groups.kmeans_silhouette:.2f}", found)))
+
+
+SURVIVAL_KEYS = ("inactive_share", "user_median_years", "org_inactive", "user_inactive", "hr_org", "hr_org_low",
+                 "hr_org_high", "hr_star", "hr_star_low", "hr_star_high", "cox_events", "cox_global_ph_p")
+
+
+def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict[str, str]:
+    durations = survival.durations(repos, as_of)
+    reason = survival.shortfall(durations)
+    if reason is not None:
+        return unsupported(reason, SURVIVAL_KEYS)
+    with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
+    medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
+    cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
+    hr = {r["term"]: r for r in cox.table.iter_rows(named=True)}
+    org, star = hr.get("owner_type: Organization", {}), hr.get("log_stars", {})
+    return dict(zip(SURVIVAL_KEYS, (
+        pct(float(durations["inactive"].mean())), num(medians.get("User", {}).get("median_years"), ".1f"),
+        pct(medians.get("Organization", {}).get("inactive_share")), pct(medians.get("User", {}).get("inactive_share")),
+        num(org.get("hazard_ratio")), num(org.get("low")), num(org.get("high")),
+        num(star.get("hazard_ratio")), num(star.get("low")), num(star.get("high")),
+        f"{cox.events:,}", f"{cox.global_ph_p:.2g}")))
 
 
 def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str]:
@@ -156,11 +200,15 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     """The one estimate of content shares, or the sentence saying why this snapshot has none."""
     reason = content.shortfall(repos, labels)
     if reason is not None:
-        return {"content_summary": reason, "learning_share": "an unknown share"}
+        return {"content_summary": reason, "learning_share": "an unknown share", "learning_precision": "",
+                "learning_recall": ""}
     shares = content.estimate(repos, labels)
     present = int(shares["labelled"].sum())
+    scores = content.evaluate(repos, labels).scores
+    held = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
     return {"content_summary": content.summary(shares, present),
-            "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0])}
+            "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
+            "learning_precision": num(held["precision"]), "learning_recall": num(held["recall"])}
 
 
 def share_of(repos: pl.DataFrame, language: str) -> float:

@@ -74,6 +74,18 @@ def top_term_indices(model: LatentDirichletAllocation, n: int = TOP_TERMS) -> np
     return np.argsort(-model.components_, axis=1)[:, :n]
 
 
+#: Fewer described repositories than this cannot give terms in 5 descriptions and in under half of them.
+MIN_DOCUMENTS = 50
+
+
+def shortfall(repos: pl.DataFrame) -> str | None:
+    """Why topics cannot be modelled on this snapshot, in one sentence; None if they can."""
+    n = documents(repos).height if repos.height else 0
+    if n >= MIN_DOCUMENTS:
+        return None
+    return f"Topics are not modelled: {n} repositories have a description, fewer than {MIN_DOCUMENTS}."
+
+
 #: Topic counts tried; 20 is the talk's (chosen there without a criterion).
 GRID = (3, 4, 5, 6, 8, 10, 12, 15, 20)
 

@@ -1,6 +1,7 @@
 """One function per figure: results in, a plotnine ggplot in the house theme out."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import polars as pl
 from mizani.breaks import breaks_extended
@@ -27,7 +28,6 @@ from plotnine import (
     geom_vline,
     ggplot,
     labs,
-    position_dodge,
     scale_color_manual,
     scale_fill_gradient,
     scale_fill_manual,
@@ -233,29 +233,31 @@ def recency(years: pl.DataFrame) -> ggplot:
 
 def size(sizes: pl.DataFrame, talk: pl.DataFrame) -> ggplot:
     """The talk's three community sizes as it reported them, beside what this snapshot counts for each
-    (named, proxies as such), as bars on one log scale. `talk` is `talk.stated()`."""
+    (named, proxies as such): a dot plot on one log scale, each value written beside its dot.
+    `talk` is `talk.stated()`."""
     reported = dict(talk.select("key", "talk").iter_rows())
+    layers = sizes["label"].to_list()
     rows = []
-    for r in sizes.iter_rows(named=True):
-        rows.append({"layer": r["label"], "source": "The talk, as reported", "value": reported[r["layer"]],
+    for i, r in enumerate(sizes.iter_rows(named=True)):
+        y = len(layers) - i
+        rows.append({"y": y + 0.17, "source": "The talk, as reported", "value": reported[r["layer"]],
                      "label": f"{reported[r['layer']]:,.0f}"})
-        rows.append({"layer": r["label"], "source": "This snapshot", "value": r["total"],
+        rows.append({"y": y - 0.17, "source": "This snapshot", "value": max(r["total"], 1),
                      "label": f"{r['total']:,} {r['measure']}"})
     data = pd.DataFrame(rows)
-    data["layer"] = pd.Categorical(data["layer"], categories=list(sizes["label"])[::-1], ordered=True)
-    data["source"] = pd.Categorical(data["source"], categories=["This snapshot", "The talk, as reported"], ordered=True)
-    dodge = position_dodge(width=0.8)
+    data["at"] = data["value"] * 1.5
+    low, high = float(data["value"].min()), float(data["value"].max())
     return (
-        ggplot(data, aes("layer", "value", fill="source"))
-        + geom_col(position=dodge, width=0.8, alpha=0.45)
-        + geom_text(aes(label="label", y=1.3), position=dodge, ha="left", size=0.9 * BASE_SIZE)
-        + coord_flip()
-        + scale_fill_manual(values={"The talk, as reported": MUTED, "This snapshot": ACCENT},
-                            breaks=["The talk, as reported", "This snapshot"])
-        + scale_y_log10(labels=comma_format(), limits=(1, None))
-        + labs(x="", y="Total (log scale)", fill="")
+        ggplot(data, aes("value", "y", color="source"))
+        + geom_point(size=4)
+        + geom_text(aes("at", label="label"), ha="left", size=0.9 * BASE_SIZE, show_legend=False)
+        + scale_color_manual(values=[MUTED, ACCENT])
+        + scale_x_log10(labels=comma_format(), limits=(low / 2, high * 4000),
+                        breaks=[10.0 ** k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)])
+        + scale_y_continuous(breaks=list(range(len(layers), 0, -1)), labels=layers, limits=(0.5, len(layers) + 0.5))
+        + labs(x="Total (log scale)", y="", color="")
         + theme_house(height=3.2)
-        + theme(legend_position="top")
+        + theme(legend_position="top", panel_grid_minor=element_blank())
     )
 
 

@@ -36,6 +36,18 @@ def durations(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     )
 
 
+#: Fewer repositories gone inactive than this cannot support a Cox model of five covariates.
+MIN_EVENTS = 20
+
+
+def shortfall(durations: pl.DataFrame) -> str | None:
+    """Why survival cannot be modelled on this snapshot, in one sentence; None if it can."""
+    events = int(durations["inactive"].sum()) if durations.height else 0
+    if events >= MIN_EVENTS:
+        return None
+    return f"Survival is not modelled: {events} repositories have gone inactive, fewer than {MIN_EVENTS}."
+
+
 def km_curves(data: pl.DataFrame, group: str) -> pl.DataFrame:
     """Kaplan-Meier survival per group: group, years, survival (a step function from 1)."""
     rows = []
