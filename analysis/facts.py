@@ -102,8 +102,9 @@ ACTIVITY_KEYS = ("median_years_since_push", "median_months_since_push", "share_p
 
 
 def activity_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
-    if repos.height == 0:
-        return unsupported("The snapshot holds no repositories.", ACTIVITY_KEYS)
+    reason = recency.shortfall(repos)
+    if reason is not None:
+        return unsupported(reason, ACTIVITY_KEYS)
     recent = recency.summary(repos, as_of)
     return dict(zip(ACTIVITY_KEYS, (f"{recent['median_years']:.2f}", f"{12 * recent['median_years']:.0f}",
                                     pct(recent["share_recent"]), pct(recent["share_stale"]))))
@@ -163,7 +164,7 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
         f"{groups.kmeans_silhouette:.2f}", found)))
 
 
-SURVIVAL_KEYS = ("inactive_share", "user_median_years", "org_inactive", "user_inactive", "hr_org", "hr_org_low",
+SURVIVAL_KEYS = ("inactive_share", "org_inactive", "user_inactive", "hr_org", "hr_org_low",
                  "hr_org_high", "hr_star", "hr_star_low", "hr_star_high", "cox_events", "cox_global_ph_p")
 
 
@@ -175,13 +176,14 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
     with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
     medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
     cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
-    hr = {r["term"]: r for r in cox.table.iter_rows(named=True)}
-    org, star = hr.get("owner_type: Organization", {}), hr.get("log_stars", {})
+    org = survival.hazard_ratio(cox, "owner_type", "Organization", "User")
+    if org is None or not {"User", "Organization"} <= set(medians):
+        return unsupported("Survival is not compared by owner: the snapshot's repositories have one owner type.",
+                           SURVIVAL_KEYS)
+    star = cox.table.filter(pl.col("term") == "log_stars").row(0, named=True)
     return dict(zip(SURVIVAL_KEYS, (
-        pct(float(durations["inactive"].mean())), num(medians.get("User", {}).get("median_years"), ".1f"),
-        pct(medians.get("Organization", {}).get("inactive_share")), pct(medians.get("User", {}).get("inactive_share")),
-        num(org.get("hazard_ratio")), num(org.get("low")), num(org.get("high")),
-        num(star.get("hazard_ratio")), num(star.get("low")), num(star.get("high")),
+        pct(float(durations["inactive"].mean())), pct(medians["Organization"]["inactive_share"]), pct(medians["User"]["inactive_share"]),
+        *(num(x) for x in org), num(star["hazard_ratio"]), num(star["low"]), num(star["high"]),
         f"{cox.events:,}", f"{cox.global_ph_p:.2g}")))
 
 
@@ -212,7 +214,7 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
 
 
 def share_of(repos: pl.DataFrame, language: str) -> float:
-    return float((repos["language"] == language).mean())
+    return float((repos["language"] == language).mean()) if repos.height else 0.0
 
 
 def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:

@@ -1,6 +1,9 @@
 """One function per figure: results in, a plotnine ggplot in the house theme out."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -45,6 +48,19 @@ from analysis.growth import Growth
 from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
 
 
+def with_data(minimum: int = 1) -> Callable[[Callable[..., ggplot]], Callable[..., ggplot]]:
+    """For a figure of per-repository data: with fewer than `minimum` rows (a density needs two), a panel
+    that says so in one sentence instead of a plotting error."""
+    def decorate(draw: Callable[..., ggplot]) -> Callable[..., ggplot]:
+        @functools.wraps(draw)
+        def drawn(data: pl.DataFrame | pl.Series, *args: object, **kwargs: object) -> ggplot:
+            if len(data) < minimum:
+                return not_measured(f"Too little to draw: {len(data)} repositories, fewer than {minimum}.")
+            return draw(data, *args, **kwargs)
+        return drawn
+    return decorate
+
+
 def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str) -> ggplot:
     """Horizontal bars of `share` per `category`, largest on top: the shape of the share figures."""
     order = shares.sort(order_by, maintain_order=True)[category].to_list()
@@ -60,6 +76,7 @@ def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str)
     )
 
 
+@with_data()
 def languages(shares: pl.DataFrame) -> ggplot:
     """Bar chart of `eda.language_shares`, most common language on top."""
     return share_bars(shares, "language", "repos", "Share of repositories")
@@ -77,12 +94,14 @@ def over_time(data: pl.DataFrame, x: str, y: str, geom: type, x_label: str, y_la
     )
 
 
+@with_data()
 def cumulative_repos(cumulative: pl.DataFrame) -> ggplot:
     """Step line of `eda.cumulative_repos`."""
     return over_time(cumulative, "date", "cumulative", geom_step, "Repository creation date",
                      "Repositories (cumulative)")
 
 
+@with_data()
 def count_histogram(counts: pl.Series, x_label: str) -> ggplot:
     """Histogram of a per-repository count on a log scale (zero sits at 1)."""
     data = pd.DataFrame({"count": counts.clip(lower_bound=1).to_numpy()})
@@ -219,6 +238,7 @@ def growth_years(years: pl.DataFrame, chosen: str) -> ggplot:
     )
 
 
+@with_data(minimum=2)
 def recency(years: pl.DataFrame) -> ggplot:
     """Density of years since the last push, with the 90-day and one-year marks."""
     return (
@@ -284,6 +304,7 @@ def content_types(shares: pl.DataFrame) -> ggplot:
     )
 
 
+@with_data()
 def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
     """Stars per repository by content type (log scale)."""
     data = repos.join(content, on="id").select(
@@ -297,6 +318,7 @@ def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
     )
 
 
+@with_data()
 def cloud(prevalence: pl.DataFrame) -> ggplot:
     """Share of repositories naming each cloud provider or tool, most named on top."""
     return share_bars(prevalence, "provider", "share", "Share of repositories naming it in topics or description")

@@ -138,6 +138,19 @@ def cox(data: pl.DataFrame) -> CoxResult:
 CATEGORICAL = ("owner_type", "license", "content_type", "language")
 
 
+def hazard_ratio(result: CoxResult, variable: str, level: str, against: str) -> tuple[float, float, float] | None:
+    """Hazard ratio of `level` against `against` with its interval, whichever of the two is the reference;
+    None when the model holds no term comparing them."""
+    rows = {r["term"]: r for r in result.table.iter_rows(named=True)}
+    if result.references[variable] == against and f"{variable}: {level}" in rows:
+        r = rows[f"{variable}: {level}"]
+        return r["hazard_ratio"], r["low"], r["high"]
+    if result.references[variable] == level and f"{variable}: {against}" in rows:
+        r = rows[f"{variable}: {against}"]
+        return 1 / r["hazard_ratio"], 1 / r["high"], 1 / r["low"]
+    return None
+
+
 def most_common(column: pl.Series) -> str:
     """The most frequent value; ties go to the alphabetically first, so the choice is reproducible."""
     counts = column.value_counts()

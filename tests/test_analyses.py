@@ -164,8 +164,15 @@ def test_logrank_and_cox_see_a_planted_hazard_ratio():
         "license": "none", "content_type": "project", "language": "Python",
     })
     assert survival.logrank(data, "owner_type")[1] < 1e-6
-    row = survival.cox(data).table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
+    result = survival.cox(data)
+    row = result.table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
     assert row["low"] < 0.5 < row["high"]
+    assert survival.hazard_ratio(result, "owner_type", "Organization", "User") == (row["hazard_ratio"], row["low"],
+                                                                                   row["high"])
+    # With organisations the most common owners, they are the reference, and the ratio is read inverted.
+    flipped = survival.cox(data.with_columns(owner_type=pl.Series(np.where(org, "User", "Organization"))))
+    ratio, low, high = survival.hazard_ratio(flipped, "owner_type", "User", "Organization")
+    assert flipped.references["owner_type"] == "Organization" and low < 0.5 < high
     # A topic without Python: each reference is the data's most common level.
     other = data.with_columns(language=pl.Series(np.where(np.arange(n) % 3 == 0, "Rust", "Go")))
     result = survival.cox(other)
