@@ -113,10 +113,10 @@ def fit_one(y: np.ndarray, t: np.ndarray, model: str, breakpoint: float | None =
     over-dispersion (the NB dispersion then sits at zero, where its covariance is undefined).
     Breaks tried near the ends can fit badly and warn; they lose on AIC, so warnings are silenced."""
     X = design(t, model, breakpoint)
-    # Start from the Poisson fit: the default start fails to converge on the quadratic's scale.
-    start = np.r_[sm.GLM(y, X, family=sm.families.Poisson()).fit().params, 0.1]
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
+        # Start from the Poisson fit: the default start fails to converge on the quadratic's scale.
+        start = np.r_[sm.GLM(y, X, family=sm.families.Poisson()).fit().params, 0.1]
         result = sm.NegativeBinomial(y, X).fit(start_params=start, method="bfgs", disp=0, maxiter=1000)
         cov = result.normalized_cov_params
         if result.params[-1] < 1e-4 or cov is None or not np.all(np.isfinite(cov)):
