@@ -35,6 +35,11 @@ def shortfall(repos: pl.DataFrame) -> str | None:
     return f"Repositories are not clustered: the snapshot holds {repos.height}, fewer than {MIN_REPOS}."
 
 
+def silhouette_text(value: float | None) -> str:
+    """A silhouette for prose; DBSCAN's is undefined when it finds fewer than two clusters."""
+    return "undefined (fewer than two clusters)" if value is None else f"{value:.2f}"
+
+
 def features(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     """id plus the model features, one row per repository."""
     return repos.select(

@@ -160,7 +160,7 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
     found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
     return dict(zip(CLUSTER_KEYS, (
         found, f"{groups.eps:.2f}", str(groups.min_samples), str(groups.components), pct(sum(groups.explained)),
-        pct(groups.noise_share, 1), num(groups.dbscan_silhouette), str(groups.kmeans_k),
+        pct(groups.noise_share, 1), clusters.silhouette_text(groups.dbscan_silhouette), str(groups.kmeans_k),
         f"{groups.kmeans_silhouette:.2f}", found)))
 
 
