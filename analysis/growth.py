@@ -209,6 +209,8 @@ def summary(trend: Growth) -> str:
         since = "and have been flat since" if is_flat(trend.recent) else "and have grown since by"
         return (f"New repositories grew by {rate(trend.early)} until {trend.break_quarter},"
                 f" {since}: {rate(trend.recent)}.")
+    if trend.chosen.model == "exponential":
+        return f"New repositories grew by {rate(trend.recent)} (one exponential trend)."
     return (f"New repositories grew by {rate(trend.early)} at the start of the data and by"
             f" {rate(trend.recent)} over its last year ({trend.chosen.model} trend).")
 
