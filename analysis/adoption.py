@@ -41,8 +41,10 @@ def cloud_terms() -> pl.DataFrame:
 
 
 def cloud_prevalence(repos: pl.DataFrame) -> pl.DataFrame:
-    """Share of repositories naming each provider or tool, and any of them."""
+    """Share of repositories naming each provider or tool, and any of them (no rows for no repositories)."""
     terms = [terms_of(r) for r in repos.select("topics", "description").iter_rows(named=True)]
+    if not terms:
+        return pl.DataFrame(schema={"provider": pl.String, "repos": pl.Int64, "share": pl.Float64})
     rows = []
     hits_any = [False] * len(terms)
     for provider, words in CLOUD_TERMS.items():

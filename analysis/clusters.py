@@ -24,6 +24,22 @@ FEATURES = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_sin
 VARIANCE_KEPT = 0.9
 
 
+#: Fewer repositories than this leave DBSCAN too few neighbours to find any density.
+MIN_REPOS = 30
+
+
+def shortfall(repos: pl.DataFrame) -> str | None:
+    """Why repositories cannot be clustered on this snapshot, in one sentence; None if they can."""
+    if repos.height >= MIN_REPOS:
+        return None
+    return f"Repositories are not clustered: the snapshot holds {repos.height}, fewer than {MIN_REPOS}."
+
+
+def silhouette_text(value: float | None) -> str:
+    """A silhouette for prose; DBSCAN's is undefined when it finds fewer than two clusters."""
+    return "undefined (fewer than two clusters)" if value is None else f"{value:.2f}"
+
+
 def features(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     """id plus the model features, one row per repository."""
     return repos.select(

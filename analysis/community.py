@@ -1,33 +1,37 @@
-"""Who uses and contributes: the talk's "size" and "contribution rate" (from enrichment)."""
+"""Who uses and contributes: the talk's "size" and "contribution rate" (from enrichment, else named proxies)."""
 from __future__ import annotations
 
 import polars as pl
 
-#: The talk's three nested groups, outermost first.
+#: The talk's three nested groups, outermost first: key and label.
 LAYERS = (
-    ("users", "stars", "Users (stargazers)"),
-    ("bug_reporters", "issue_authors", "Bug reporters (issue authors)"),
-    ("code_contributors", "contributors", "Code contributors (pull-request authors)"),
+    ("users", "Users"),
+    ("bug_reporters", "Bug reporters"),
+    ("code_contributors", "Code contributors"),
 )
 
 
 def sizes(repos: pl.DataFrame, enrichment: pl.DataFrame | None) -> pl.DataFrame:
-    """Totals over repositories per layer; `measured` is False where the snapshot lacks it.
+    """Per layer: the total this snapshot measures, what it counts, and whether that is a proxy.
 
-    Stars come from the search results; issue and pull-request authors only from
-    enrichment. Totals add per-repository counts, so a person active in two repositories
-    counts twice: these are memberships, not distinct people.
+    Totals add per-repository counts, so a person active in two repositories counts twice:
+    these are memberships, not distinct people. Stars come from the search results. Issue and
+    pull-request authors come only from enrichment; without it, the search data's open issues
+    and pull requests (open_issues_count) and forks stand in, named as proxies.
     """
-    stars = int(repos["stargazers_count"].sum())
-    values = {"users": stars}
+    rows = [("users", int(repos["stargazers_count"].sum()), "stars, summed over repositories", False)]
     if enrichment is not None:
         e = enrichment.filter(pl.col("status") != "unavailable")
-        values["bug_reporters"] = int(e["issue_authors"].sum())
-        values["code_contributors"] = int(e["contributors"].sum())
-    return pl.DataFrame([
-        {"layer": key, "label": label, "total": values.get(key), "measured": key in values}
-        for key, _, label in LAYERS
-    ], schema={"layer": pl.String, "label": pl.String, "total": pl.Int64, "measured": pl.Boolean})
+        rows += [("bug_reporters", int(e["issue_authors"].sum()), "issue authors, summed over repositories", False),
+                 ("code_contributors", int(e["contributors"].sum()), "pull-request authors, summed over repositories",
+                  False)]
+    else:
+        rows += [("bug_reporters", int(repos["open_issues_count"].sum()), "open issues and pull requests (a proxy)",
+                  True),
+                 ("code_contributors", int(repos["forks_count"].sum()), "forks (a proxy)", True)]
+    labels = dict(LAYERS)
+    return pl.DataFrame([{"layer": k, "label": labels[k], "total": total, "measure": measure, "proxy": proxy}
+                         for k, total, measure, proxy in rows])
 
 
 def monthly_pull_requests(monthly: pl.DataFrame | None, as_of: str) -> pl.DataFrame | None:

@@ -30,6 +30,8 @@ from analysis.text import clean
 
 CLASSES = ("learning", "tool", "project")
 LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "content_types.csv"
+#: Hand labels of the most-starred repositories (chosen by stars, not at random: never used for shares).
+KEY_LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "key_players.csv"
 
 LEARNING = frozenset({
     "course", "courses", "coursera", "udemy", "udacity", "nanodegree", "specialization", "zoomcamp",
@@ -132,17 +134,42 @@ def evaluate(repos: pl.DataFrame, labels: pl.DataFrame) -> Evaluation:
     return Evaluation(scores=pl.DataFrame(rows), confusion=pl.concat(confusion).rename({"content_type": "predicted"}))
 
 
-def shares(repos: pl.DataFrame, labels: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
-    """Per type: the classifier's share of all repositories, and the hand-labelled sample's
-    share with a Wilson confidence interval (the unbiased estimate, from fewer repositories)."""
+#: Fewer hand-labelled repositories in a snapshot than this give intervals too wide to report.
+MIN_LABELLED = 30
+
+
+def estimate(repos: pl.DataFrame, labels: pl.DataFrame, level: float = 0.95) -> pl.DataFrame:
+    """The share of each content type: the hand-labelled random sample's share with a Wilson interval.
+
+    The sample is a simple random sample, so its shares are unbiased whatever the classifier's
+    errors; the classifier's own counts would carry its misses (it sends learning material and
+    tools into the project class), so they are kept for per-repository labels only. Only labelled
+    repositories present in the snapshot count.
+    """
     from statsmodels.stats.proportion import proportion_confint
 
-    predicted = classify_all(repos)["content_type"]
+    present = labels.join(repos.select("id"), on="id", how="semi")
     rows = []
     for cls in CLASSES:
-        hits = int((labels["label"] == cls).sum())
-        low, high = proportion_confint(hits, labels.height, alpha=1 - level, method="wilson")
-        rows.append({"content_type": cls, "repos": int((predicted == cls).sum()),
-                     "share": float((predicted == cls).mean()), "sample_share": hits / labels.height,
-                     "sample_low": float(low), "sample_high": float(high)})
+        hits = int((present["label"] == cls).sum())
+        low, high = proportion_confint(hits, present.height, alpha=1 - level, method="wilson")
+        rows.append({"content_type": cls, "labelled": hits, "share": hits / present.height,
+                     "low": float(low), "high": float(high)})
     return pl.DataFrame(rows)
+
+
+def shortfall(repos: pl.DataFrame, labels: pl.DataFrame) -> str | None:
+    """Why content shares cannot be estimated on this snapshot, in one sentence; None if they can."""
+    present = labels.join(repos.select("id"), on="id", how="semi").height
+    if present >= MIN_LABELLED:
+        return None
+    return (f"Content shares are not estimated: {present} of this snapshot's repositories are in the"
+            f" hand-labelled sample, fewer than {MIN_LABELLED}.")
+
+
+def summary(shares: pl.DataFrame, labelled: int) -> str:
+    """The estimate in one sentence."""
+    parts = {r["content_type"]: f"{100 * r['share']:.0f}% (95% CI {100 * r['low']:.0f}% to {100 * r['high']:.0f}%)"
+             for r in shares.iter_rows(named=True)}
+    return (f"In a random sample of {labelled} repositories labelled by hand, {parts['learning']} are learning"
+            f" material, {parts['tool']} tools and {parts['project']} projects.")

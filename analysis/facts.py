@@ -16,7 +16,7 @@ import polars as pl
 
 from analysis import (
     adoption, atomic, build, clusters, community, config, content, coverage, eda, growth, lda, parameters,
-    players, recency, survival,
+    players, recency, survival, talk,
 )
 
 FACTS_FILE = "facts.json"
@@ -36,132 +36,207 @@ def compute(study: build.Study) -> dict[str, Any]:
     repos, as_of = study.repos, study.as_of
     cover = coverage.overall(study.quality)
     mlops = max(study.quality["queries"], key=lambda q: q["total_count"] or 0)
-    params = parameters.of_notebooks()
-    langs = eda.language_shares(repos, min_repos=params["min_repos"])
-    stars = eda.star_summary(repos)
-    topics = lda.choose(repos, params["lda_grid"], params["domain_stop_words"])
-    groups = clusters.cluster(repos, as_of)
-    trend = growth.fit(repos, as_of)
-    recent = recency.summary(repos, as_of)
     types = content.classify_all(repos)
     labels = content.hand_labels()
-    type_shares = {r["content_type"]: r for r in content.shares(repos, labels).iter_rows(named=True)}
-    scores = content.evaluate(repos, labels).scores
-    held_learning = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
     # The hand labels are of the recorded snapshot's repositories; another snapshot may share none.
-    cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
-    top_cloud = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
-    _, separation = adoption.communities(repos, min_repos=params["min_topic_repos"])
-    durations = survival.durations(repos, as_of)
-    with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
-    medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
-    cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
-    hr = {r["term"]: r for r in cox.table.iter_rows(named=True)}
-    owners = players.key_owners(repos, n=1).row(0, named=True)
-    top_repo = eda.top_repos(repos, n=1).row(0, named=True)
     sizes = community.sizes(repos, study.enrichment)
-    org, star = hr.get("owner_type: Organization", {}), hr.get("log_stars", {})
+    stated = talk.stated()
+    params = parameters.of_notebooks()
     return {
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
         "unfinished": study.quality.get("unfinished") or "",  # set only when an unfinished snapshot was accepted
+        "min_repos": str(params["min_repos"]),
+        "min_topic_repos": str(params["min_topic_repos"]),
         "n_repos": f"{cover['repositories']:,}",
         "queries": " and ".join(q["query"] for q in study.quality["queries"]),
         "mlops_query": mlops["query"],
         "mlops_total": f"{mlops['total_count']:,}",
         "mlops_items": f"{mlops['items']:,}",
         "mlops_unique": f"{mlops['unique']:,}",
-        "mlops_coverage": pct(mlops["unique"] / mlops["total_count"], 1),
+        "mlops_coverage": pct(mlops["unique"] / mlops["total_count"], 1) if mlops["total_count"] else "all",
         "duplicates": f"{cover['duplicates']:,}",
         "missing": f"{cover['missing']:,}",
         "stale_topics": f"{sum(q['topic_no_longer_listed'] or 0 for q in study.quality['queries']):,}",
         "enriched": bool(study.quality.get("enriched")),
-        "min_repos": str(params["min_repos"]),
-        "min_topic_repos": str(params["min_topic_repos"]),
-        "top_language": langs["language"][0],
-        "top_language_share": pct(langs["share"][0]),
-        "second_language": langs["language"][1],
-        "second_language_share": pct(langs["share"][1]),
-        "median_stars": f"{stars['median']:,.0f}",
-        "share_under_10_stars": pct(stars["share_under_10"]),
-        "top1pct_star_share": pct(stars["top1pct_share_of_stars"]),
-        "top_repo": top_repo["repository"],
-        "top_repo_stars": f"{top_repo['stars']:,}",
-        "top_owner": owners["owner_login"],
-        "top_owner_star_share": pct(owners["share_of_stars"], 1),
-        "lda_k": str(topics.k),
-        "lda_grid": ", ".join(str(k) for k in topics.grid["k"].to_list()),
-        "dbscan_clusters": str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()),
-        "dbscan_eps": f"{groups.eps:.2f}",
-        "dbscan_min_samples": str(groups.min_samples),
-        "pca_components": str(groups.components),
-        "pca_variance": pct(sum(groups.explained)),
-        "noise_share": pct(groups.noise_share, 1),
-        "dbscan_silhouette": num(groups.dbscan_silhouette),
-        "kmeans_k": str(groups.kmeans_k),
-        "kmeans_silhouette": f"{groups.kmeans_silhouette:.2f}",
-        "growth_family": trend.family,
-        "growth_dispersion": f"{trend.dispersion:.1f}",
-        "growth_yearly": pct(trend.yearly_growth),
-        "growth_low": pct(trend.yearly_growth_ci[0]),
-        "growth_high": pct(trend.yearly_growth_ci[1]),
-        "doubling_years": f"{trend.doubling_years:.2f}",
-        "doubling_low": f"{trend.doubling_years_ci[0]:.2f}",
-        "doubling_high": f"{trend.doubling_years_ci[1]:.2f}",
-        "median_years_since_push": f"{recent['median_years']:.2f}",
-        "median_months_since_push": f"{12 * recent['median_years']:.0f}",
-        "share_pushed_90d": pct(recent["share_recent"]),
-        "share_stale": pct(recent["share_stale"]),
-        "learning_share": pct(type_shares["learning"]["share"]),
-        "tool_share": pct(type_shares["tool"]["share"]),
-        "project_share": pct(type_shares["project"]["share"]),
-        "learning_sample_share": pct(type_shares["learning"]["sample_share"]),
-        "learning_sample_low": pct(type_shares["learning"]["sample_low"]),
-        "learning_sample_high": pct(type_shares["learning"]["sample_high"]),
+        **profile_facts(repos),
+        **topic_facts(repos, params["lda_grid"], params["domain_stop_words"]),
+        **cluster_facts(repos, as_of),
+        **growth_facts(repos, as_of, cover["missing"]),
+        **activity_facts(repos, as_of),
+        **content_facts(repos, labels),
         "labelled": str(labels.height),
-        "learning_precision": num(held_learning["precision"]),
-        "learning_recall": num(held_learning["recall"]),
-        "cloud_any": pct(cloud["Any of these"]["share"]),
-        "cloud_top": top_cloud["provider"],
-        "cloud_top_share": pct(top_cloud["share"]),
-        "aws_share": pct(cloud["AWS"]["share"]),
-        "azure_share": pct(cloud["Azure"]["share"]),
-        "gcp_share": pct(cloud["Google Cloud"]["share"]),
-        "modularity": num(separation["modularity"]),
-        "data_repos": f"{separation['data_repos']:,}",
-        "data_with_ml": pct(separation["data_with_ml_share"]),
-        "inactive_share": pct(float(durations["inactive"].mean())),
-        "user_median_years": num(medians.get("User", {}).get("median_years"), ".1f"),
-        "org_inactive": pct(medians.get("Organization", {}).get("inactive_share")),
-        "user_inactive": pct(medians.get("User", {}).get("inactive_share")),
-        "hr_org": num(org.get("hazard_ratio")),
-        "hr_org_low": num(org.get("low")),
-        "hr_org_high": num(org.get("high")),
-        "hr_star": num(star.get("hazard_ratio")),
-        "hr_star_low": num(star.get("low")),
-        "hr_star_high": num(star.get("high")),
-        "cox_events": f"{cox.events:,}",
-        "cox_global_ph_p": f"{cox.global_ph_p:.2g}",
+        **adoption_facts(repos, params["min_topic_repos"]),
+        **survival_facts(repos, as_of, types),
         "users_total": f"{sizes['total'][0]:,}",
-        "community_sentence": community_sentence(sizes),
-        "median_created": repos["created_at"].median().strftime("%B %Y"),
+        "community_sentence": community_sentence(sizes, stated),
+        "contribution_measure": ("open issues and pull requests per repository, a proxy" if study.pull_requests_monthly is None
+                                 else "pull requests opened per month"),
+        **talk.talk_facts(stated),
+        "study_repositories": f"{cover['repositories']:,}",
+        "study_python_share": pct(share_of(repos, "Python")),
+        "study_notebook_share": pct(share_of(repos, "Jupyter Notebook")),
+        **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
 
 
-def community_sentence(sizes: pl.DataFrame) -> str:
-    """What enrichment measured of the community, or, for a snapshot without it, that it was not collected."""
-    if not (sizes["measured"][1] and sizes["measured"][2]):
-        return ("This snapshot was recorded without enrichment, so bug reporters, code contributors and pull"
-                " requests per month are left to snapshots collected with a token.")
-    return (f"Across repositories there are {sizes['total'][1]:,} bug reporters (issue authors) and"
-            f" {sizes['total'][2]:,} code contributors (pull-request authors), counted once per repository.")
+PROFILE_KEYS = ("top_language", "top_language_share", "second_language", "second_language_share", "median_stars",
+                "share_under_10_stars", "top1pct_star_share", "top_repo", "top_repo_stars", "top_owner",
+                "top_owner_star_share", "median_created")
+
+
+def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
+    """Languages, stars and key players; a snapshot needs two languages among its repositories for these."""
+    langs = eda.language_shares(repos, min_repos=1)
+    if langs.height < 2:
+        return unsupported(f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.",
+                           PROFILE_KEYS)
+    stars = eda.star_summary(repos)
+    owners = players.key_owners(repos, n=1).row(0, named=True)
+    top_repo = eda.top_repos(repos, n=1).row(0, named=True)
+    return dict(zip(PROFILE_KEYS, (
+        langs["language"][0], pct(langs["share"][0]), langs["language"][1], pct(langs["share"][1]),
+        f"{stars['median']:,.0f}", pct(stars["share_under_10"]), pct(stars["top1pct_share_of_stars"]),
+        top_repo["repository"], f"{top_repo['stars']:,}", owners["owner_login"], pct(owners["share_of_stars"], 1),
+        repos["created_at"].median().strftime("%B %Y"))))
+
+
+ACTIVITY_KEYS = ("median_years_since_push", "median_months_since_push", "share_pushed_90d", "share_stale")
+
+
+def activity_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
+    reason = recency.shortfall(repos)
+    if reason is not None:
+        return unsupported(reason, ACTIVITY_KEYS)
+    recent = recency.summary(repos, as_of)
+    return dict(zip(ACTIVITY_KEYS, (f"{recent['median_years']:.2f}", f"{12 * recent['median_years']:.0f}",
+                                    pct(recent["share_recent"]), pct(recent["share_stale"]))))
+
+
+ADOPTION_KEYS = ("cloud_any", "cloud_top", "cloud_top_share", "aws_share", "azure_share", "gcp_share")
+SEPARATION_KEYS = ("modularity", "data_repos", "data_with_ml")
+
+
+def adoption_facts(repos: pl.DataFrame, min_topic_repos: int) -> dict[str, str]:
+    """Cloud prevalence, and the DataOps/MLOps split where both kinds of topics are carried."""
+    if repos.height == 0:
+        return unsupported("The snapshot holds no repositories.", ADOPTION_KEYS + SEPARATION_KEYS)
+    cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
+    top = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
+    facts = dict(zip(ADOPTION_KEYS, (pct(cloud["Any of these"]["share"]), top["provider"], pct(top["share"]),
+                                     pct(cloud["AWS"]["share"]), pct(cloud["Azure"]["share"]),
+                                     pct(cloud["Google Cloud"]["share"]))))
+    _, separation = adoption.communities(repos, min_repos=min_topic_repos)
+    if separation["modularity"] != separation["modularity"]:  # NaN: no data-engineering or no ML topics to split
+        return facts | unsupported(
+            f"DataOps and MLOps are not compared: {separation['data_repos']:,} repositories carry a"
+            " data-engineering topic, too few beside the ML topics to split.", SEPARATION_KEYS)
+    return facts | dict(zip(SEPARATION_KEYS, (num(separation["modularity"]), f"{separation['data_repos']:,}",
+                                              pct(separation["data_with_ml_share"]))))
+
+
+def unsupported(reason: str, keys: tuple[str, ...]) -> dict[str, str]:
+    """The facts of an analysis this snapshot cannot support: the reason once, under the first key."""
+    return {k: reason if i == 0 else "" for i, k in enumerate(keys)}
+
+
+TOPIC_KEYS = ("lda_k", "lda_grid", "study_lda_topics")
+
+
+def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: tuple[str, ...]) -> dict[str, str]:
+    reason = lda.shortfall(repos)
+    if reason is not None:
+        return unsupported(reason, TOPIC_KEYS)
+    topics = lda.choose(repos, grid, domain_stop_words)
+    return dict(zip(TOPIC_KEYS, (str(topics.k), ", ".join(str(k) for k in topics.grid["k"].to_list()), str(topics.k))))
+
+
+CLUSTER_KEYS = ("dbscan_clusters", "dbscan_eps", "dbscan_min_samples", "pca_components", "pca_variance",
+                "noise_share", "dbscan_silhouette", "kmeans_k", "kmeans_silhouette", "study_dbscan_clusters")
+
+
+def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
+    reason = clusters.shortfall(repos)
+    if reason is not None:
+        return unsupported(reason, CLUSTER_KEYS)
+    groups = clusters.cluster(repos, as_of)
+    found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+    return dict(zip(CLUSTER_KEYS, (
+        found, f"{groups.eps:.2f}", str(groups.min_samples), str(groups.components), pct(sum(groups.explained)),
+        pct(groups.noise_share, 1), clusters.silhouette_text(groups.dbscan_silhouette), str(groups.kmeans_k),
+        f"{groups.kmeans_silhouette:.2f}", found)))
+
+
+SURVIVAL_KEYS = ("inactive_share", "org_inactive", "user_inactive", "hr_org", "hr_org_low",
+                 "hr_org_high", "hr_star", "hr_star_low", "hr_star_high", "cox_events", "cox_global_ph_p")
+
+
+def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict[str, str]:
+    durations = survival.durations(repos, as_of)
+    reason = survival.shortfall(durations)
+    if reason is not None:
+        return unsupported(reason, SURVIVAL_KEYS)
+    with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
+    medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
+    cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
+    org = survival.hazard_ratio(cox, "owner_type", "Organization", "User")
+    if org is None or not {"User", "Organization"} <= set(medians):
+        return unsupported("Survival is not compared by owner: the snapshot's repositories have one owner type.",
+                           SURVIVAL_KEYS)
+    star = cox.table.filter(pl.col("term") == "log_stars").row(0, named=True)
+    return dict(zip(SURVIVAL_KEYS, (
+        pct(float(durations["inactive"].mean())), pct(medians["Organization"]["inactive_share"]), pct(medians["User"]["inactive_share"]),
+        *(num(x) for x in org), num(star["hazard_ratio"]), num(star["low"]), num(star["high"]),
+        f"{cox.events:,}", f"{cox.global_ph_p:.2g}")))
+
+
+def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str]:
+    """The growth model's sentences; on a snapshot too small for it, the sentence that says why."""
+    reason = growth.shortfall(repos, as_of)
+    if reason is not None:
+        return {"growth_summary": reason, "growth_headline": "too few to model", "growth_choice": "",
+                "growth_cap": ""}
+    trend = growth.fit(repos, as_of)
+    return {"growth_summary": growth.summary(trend), "growth_headline": growth.headline(trend),
+            "growth_choice": growth.choice(trend), "growth_cap": growth.cap_check(growth.yearly(trend, missing), missing)}
+
+
+def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
+    """The one estimate of content shares, or the sentence saying why this snapshot has none."""
+    reason = content.shortfall(repos, labels)
+    if reason is not None:
+        return {"content_summary": reason, "learning_share": "an unknown share", "learning_precision": "",
+                "learning_recall": ""}
+    shares = content.estimate(repos, labels)
+    present = int(shares["labelled"].sum())
+    scores = content.evaluate(repos, labels).scores
+    held = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
+    return {"content_summary": content.summary(shares, present),
+            "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
+            "learning_precision": num(held["precision"]), "learning_recall": num(held["recall"])}
+
+
+def share_of(repos: pl.DataFrame, language: str) -> float:
+    return float((repos["language"] == language).mean()) if repos.height else 0.0
+
+
+def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
+    """What this snapshot counts of bug reporters and code contributors: enrichment's counts, or named proxies."""
+    total = dict(sizes.select("layer", "total").iter_rows())
+    if not sizes["proxy"].any():
+        return (f"Across repositories there are {total['bug_reporters']:,} bug reporters (issue authors) and"
+                f" {total['code_contributors']:,} code contributors (pull-request authors), counted once per repository.")
+    reported = talk.talk_facts(stated)
+    return (f"The search data cannot count bug reporters or code contributors, which the talk reported as"
+            f" {reported['talk_bug_reporters']} and {reported['talk_code_contributors']}. As proxies, the repositories"
+            f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks.")
 
 
 def code_sha256() -> str:
-    """A checksum of the analysis code, the hand labels and the notebooks' parameters: a change recomputes the facts."""
+    """A checksum of the analysis code, hand labels, the talk's values and the notebooks' parameters."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE]:
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE, content.KEY_LABELS_FILE, talk.STATED_FILE]:
         digest.update(path.read_bytes())
     digest.update(json.dumps(parameters.of_notebooks(), sort_keys=True, default=sorted).encode())
     return digest.hexdigest()

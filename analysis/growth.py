@@ -1,38 +1,75 @@
-"""How fast is the ecosystem growing? A count GLM of repositories created per quarter.
+"""How fast is the ecosystem growing? Count models of repositories created per quarter.
 
-Poisson if the counts are not over-dispersed (Pearson chi-squared / df <= 1.5), else
-negative binomial (NB2, dispersion by maximum likelihood). log E[count] = a + b * t,
-with t in years, so yearly growth is exp(b) - 1 and the doubling time ln 2 / b.
+One exponential trend does not fit the recorded snapshot (counts flatten after 2021), so
+three negative-binomial (NB2) count models, each with log E[count] linear in its terms
+and t in years, are compared by AIC, and the lowest wins:
+- exponential: a + b t (constant growth);
+- decelerating: a + b t + c t^2 (growth that slows or reverses smoothly);
+- segmented: a + b t + c max(t - tau, 0), a change of slope at the quarter tau that fits
+  best (tau costs one more parameter in the AIC).
+Each is fitted with statsmodels' discrete NegativeBinomial (dispersion by maximum
+likelihood). Growth over a year is the ratio of fitted means a year apart, a linear
+contrast of the coefficients, so its interval comes from the coefficients' covariance.
+The chosen model is checked against the last four observed quarters: each must lie
+within its 95% predictive interval (NB quantiles at the ends of the mean's interval).
 The quarter holding the snapshot date is incomplete and left out.
 
-Bias: a capped snapshot (the recorded one holds the 1,000 best matches of 1,103) keeps
-best-match results, which favour popular, active, and therefore mostly recent
-repositories; older, quieter ones are the likeliest to be missing, which overstates
-growth. Repositories deleted or untagged before the snapshot are invisible too
-(survivorship), which also overstates growth.
+Bias: a capped snapshot keeps the best matches; every match it did not return could at
+most add to one year's count, which `yearly` bounds. Repositories deleted or untagged
+before the snapshot are invisible (survivorship), which the data cannot measure.
 """
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 import statsmodels.api as sm
+from scipy import stats
 
-OVERDISPERSION = 1.5
 LEVEL = 0.95
+CHECKED_QUARTERS = 4
+#: Fewer quarters or repositories than this cannot support a model with a change of slope.
+MIN_QUARTERS = 8
+MIN_REPOS = 30
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One candidate model fitted to the quarterly counts."""
+    model: str
+    aic: float
+    terms: np.ndarray  # design matrix (without the dispersion)
+    params: np.ndarray  # coefficients, then alpha
+    cov: np.ndarray
+    alpha: float
+    breakpoint: float | None = None  # t of the change of slope (segmented)
+
+    def growth(self, t: float) -> tuple[float, float, float]:
+        """Yearly growth (fitted mean at t over a year before), with its interval."""
+        contrast = self.row(t) - self.row(t - 1)
+        estimate = float(contrast @ self.params[:-1])
+        se = math.sqrt(float(contrast @ self.cov[:-1, :-1] @ contrast))
+        z = stats.norm.ppf(0.5 + LEVEL / 2)
+        return math.expm1(estimate), math.expm1(estimate - z * se), math.expm1(estimate + z * se)
+
+    def row(self, t: float) -> np.ndarray:
+        return design(np.array([t]), self.model, self.breakpoint)[0]
 
 
 @dataclass(frozen=True)
 class Growth:
-    family: str
-    dispersion: float  # Pearson chi2 / df of the Poisson fit
-    yearly_growth: float
-    yearly_growth_ci: tuple[float, float]
-    doubling_years: float
-    doubling_years_ci: tuple[float, float]
+    candidates: pl.DataFrame  # model, parameters, aic, delta_aic
+    chosen: Fit
+    exponential: Fit
     observed: pl.DataFrame  # quarter (date), t (years), created
-    fitted: pl.DataFrame  # quarter, fit, low, high
+    fitted: pl.DataFrame  # quarter, model, fit, low, high, predict_low, predict_high
+    recent_within: int  # of the last CHECKED_QUARTERS observed quarters, how many lie in the predictive interval
+    break_quarter: str | None  # e.g. "2021 Q2", the first quarter on the segmented model's new slope
+    early: tuple[float, float, float]  # yearly growth at the start of the chosen model's data
+    recent: tuple[float, float, float]  # yearly growth over the last observed year
 
 
 def quarterly(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
@@ -51,32 +88,157 @@ def quarterly(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     )
 
 
-def fit(repos: pl.DataFrame, as_of: str, since: str | None = None) -> Growth:
-    """Fit the growth model (optionally only on quarters from `since`)."""
-    observed = quarterly(repos, as_of)
-    data = observed if since is None else observed.filter(pl.col("quarter") >= pl.lit(since).str.to_date())
-    y = data["created"].to_numpy()
-    X = sm.add_constant(data["t"].to_numpy())
-    poisson = sm.GLM(y, X, family=sm.families.Poisson()).fit()
-    dispersion = float(poisson.pearson_chi2 / poisson.df_resid)
-    if dispersion > OVERDISPERSION:
-        alpha = sm.NegativeBinomial(y, X).fit(disp=0).params[-1]
-        model = sm.GLM(y, X, family=sm.families.NegativeBinomial(alpha=alpha)).fit()
-        family = "negative binomial"
+def shortfall(repos: pl.DataFrame, as_of: str) -> str | None:
+    """Why this snapshot cannot support the growth models, in one sentence; None if it can."""
+    if repos.height < MIN_REPOS:
+        return f"Growth is not modelled: the snapshot holds {repos.height} repositories, fewer than {MIN_REPOS}."
+    quarters = quarterly(repos, as_of).height
+    if quarters < MIN_QUARTERS:
+        return (f"Growth is not modelled: the repositories span {quarters} complete quarters,"
+                f" fewer than {MIN_QUARTERS}.")
+    return None
+
+
+def design(t: np.ndarray, model: str, breakpoint: float | None = None) -> np.ndarray:
+    columns = [np.ones_like(t), t]
+    if model == "decelerating":
+        columns.append(t ** 2)
+    elif model == "segmented":
+        columns.append(np.maximum(t - breakpoint, 0.0))
+    return np.column_stack(columns)
+
+
+def fit_one(y: np.ndarray, t: np.ndarray, model: str, breakpoint: float | None = None) -> Fit:
+    """One candidate by maximum likelihood: negative binomial, or Poisson when the counts show no
+    over-dispersion (the NB dispersion then sits at zero, where its covariance is undefined).
+    Breaks tried near the ends can fit badly and warn; they lose on AIC, so warnings are silenced."""
+    X = design(t, model, breakpoint)
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")
+        # Start from the Poisson fit: the default start fails to converge on the quadratic's scale.
+        start = np.r_[sm.GLM(y, X, family=sm.families.Poisson()).fit().params, 0.1]
+        result = sm.NegativeBinomial(y, X).fit(start_params=start, method="bfgs", disp=0, maxiter=1000)
+        cov = result.normalized_cov_params
+        if result.params[-1] < 1e-4 or cov is None or not np.all(np.isfinite(cov)):
+            result = sm.Poisson(y, X).fit(start_params=start[:-1], disp=0, maxiter=1000)
+            cov = np.pad(np.asarray(result.cov_params()), ((0, 1), (0, 1)))
+    params = np.asarray(result.params) if len(result.params) > X.shape[1] else np.r_[result.params, 0.0]
+    extra = 2 if breakpoint is not None else 0  # the break's position is estimated too
+    return Fit(model=model, aic=float(result.aic) + extra, terms=X, params=params, cov=np.asarray(cov),
+               alpha=float(params[-1]), breakpoint=breakpoint)
+
+
+def segmented(y: np.ndarray, t: np.ndarray) -> Fit:
+    """The change of slope at the quarter with the lowest AIC (at least 3 quarters on each side)."""
+    return min((fit_one(y, t, "segmented", tau) for tau in t[3:-3]), key=lambda f: f.aic)
+
+
+def band(f: Fit) -> pl.DataFrame:
+    """Fitted mean with its confidence interval, and the predictive interval for a new count."""
+    eta = f.terms @ f.params[:-1]
+    se = np.sqrt(np.einsum("ij,jk,ik->i", f.terms, f.cov[:-1, :-1], f.terms))
+    z = stats.norm.ppf(0.5 + LEVEL / 2)
+    mean, low, high = np.exp(eta), np.exp(eta - z * se), np.exp(eta + z * se)
+    tail = (1 - LEVEL) / 2
+    if f.alpha > 0:
+        size = 1 / f.alpha
+        predict = stats.nbinom.ppf(tail, size, size / (size + low)), stats.nbinom.ppf(1 - tail, size, size / (size + high))
     else:
-        model, family = poisson, "Poisson"
-    b = float(model.params[1])
-    low, high = (float(v) for v in model.conf_int(alpha=1 - LEVEL)[1])
-    prediction = model.get_prediction(X).summary_frame(alpha=1 - LEVEL)
-    fitted = data.select("quarter").with_columns(
-        pl.Series("fit", prediction["mean"].to_numpy()),
-        pl.Series("low", prediction["mean_ci_lower"].to_numpy()),
-        pl.Series("high", prediction["mean_ci_upper"].to_numpy()),
+        predict = stats.poisson.ppf(tail, low), stats.poisson.ppf(1 - tail, high)
+    return pl.DataFrame({"model": [f.model] * len(eta), "fit": mean, "low": low, "high": high,
+                         "predict_low": predict[0], "predict_high": predict[1]})
+
+
+def fit(repos: pl.DataFrame, as_of: str) -> Growth:
+    """Compare the candidate models by AIC and describe the chosen one (check `shortfall` first)."""
+    observed = quarterly(repos, as_of)
+    y, t = observed["created"].to_numpy().astype(float), observed["t"].to_numpy()
+    fits = [fit_one(y, t, "exponential"), fit_one(y, t, "decelerating"), segmented(y, t)]
+    chosen = min(fits, key=lambda f: f.aic)
+    best = chosen.aic
+    candidates = pl.DataFrame({
+        "model": [f.model for f in fits],
+        "parameters": [f.terms.shape[1] + 1 + (f.breakpoint is not None) for f in fits],
+        "aic": [f.aic for f in fits],
+        "delta_aic": [f.aic - best for f in fits],
+    })
+    shown = {chosen.model: chosen, "exponential": fits[0]}.values()
+    fitted = pl.concat([observed.select("quarter").hstack(band(f)) for f in shown])
+    last = observed.tail(CHECKED_QUARTERS).join(fitted.filter(pl.col("model") == chosen.model), on="quarter")
+    within = int(last.filter(pl.col("created").is_between(pl.col("predict_low"), pl.col("predict_high"))).height)
+    break_quarter = None
+    if chosen.breakpoint is not None:
+        q = observed.filter(pl.col("t") == chosen.breakpoint)["quarter"][0]
+        break_quarter = f"{q.year} Q{(q.month - 1) // 3 + 1}"
+    start = chosen.breakpoint - 1 if chosen.breakpoint is not None else float(t[0]) + 1
+    return Growth(candidates=candidates, chosen=chosen, exponential=fits[0], observed=observed, fitted=fitted,
+                  recent_within=within, break_quarter=break_quarter, early=chosen.growth(start),
+                  recent=chosen.growth(float(t[-1])))
+
+
+def yearly(growth: Growth, missing: int) -> pl.DataFrame:
+    """Per complete calendar year: repositories created with an exact Poisson interval, the most
+    the `missing` matches (never returned by a capped search) could add, and each model's expectation."""
+    fitted = growth.fitted.pivot(on="model", index="quarter", values="fit")
+    data = growth.observed.join(fitted, on="quarter").with_columns(pl.col("quarter").dt.year().alias("year"))
+    per_year = data.group_by("year").agg(pl.len().alias("quarters"), pl.col("created").sum(),
+                                         *(pl.col(m).sum() for m in fitted.columns if m != "quarter"))
+    per_year = per_year.filter(pl.col("quarters") == 4).drop("quarters").sort("year")
+    tail = (1 - LEVEL) / 2
+    n = per_year["created"].to_numpy()
+    return per_year.with_columns(
+        pl.Series("low", np.where(n > 0, stats.chi2.ppf(tail, 2 * n) / 2, 0.0)),
+        pl.Series("high", stats.chi2.ppf(1 - tail, 2 * n + 2) / 2),
+        (pl.col("created") + missing).alias("with_missing"),
     )
-    doubling = lambda rate: math.log(2) / rate if rate > 0 else math.inf  # noqa: E731
-    return Growth(
-        family=family, dispersion=dispersion,
-        yearly_growth=math.exp(b) - 1, yearly_growth_ci=(math.exp(low) - 1, math.exp(high) - 1),
-        doubling_years=doubling(b), doubling_years_ci=(doubling(high), doubling(low)),
-        observed=observed, fitted=fitted,
-    )
+
+
+def rate(estimate: tuple[float, float, float]) -> str:
+    """Yearly growth with its interval, for prose: "160% a year (95% CI 135% to 187%)"."""
+    value, low, high = (f"{100 * x:.0f}%" for x in estimate)
+    return f"{value} a year (95% CI {low} to {high})"
+
+
+def is_flat(estimate: tuple[float, float, float]) -> bool:
+    return estimate[1] <= 0 <= estimate[2]
+
+
+def summary(trend: Growth) -> str:
+    """What the chosen model says, in one sentence."""
+    if trend.break_quarter is not None:
+        since = "and have been flat since" if is_flat(trend.recent) else "and have grown since by"
+        return (f"New repositories grew by {rate(trend.early)} until {trend.break_quarter},"
+                f" {since}: {rate(trend.recent)}.")
+    if trend.chosen.model == "exponential":
+        return f"New repositories grew by {rate(trend.recent)} (one exponential trend)."
+    return (f"New repositories grew by {rate(trend.early)} at the start of the data and by"
+            f" {rate(trend.recent)} over its last year ({trend.chosen.model} trend).")
+
+
+def headline(trend: Growth) -> str:
+    """The summary in a slide title's few words."""
+    if trend.break_quarter is not None:
+        after = "flat since" if is_flat(trend.recent) else f"{100 * trend.recent[0]:.0f}% a year since"
+        return f"{100 * trend.early[0]:.0f}% a year until {trend.break_quarter}, {after}"
+    return f"{100 * trend.recent[0]:.0f}% a year over the last year"
+
+
+def choice(trend: Growth) -> str:
+    """How the model was chosen and how it fits the last quarters, in two sentences."""
+    others = trend.candidates.filter(pl.col("delta_aic") > 0).sort("delta_aic")
+    margins = " and ".join(f"{d:.1f} for the {m} one" for m, d in others.select("model", "delta_aic").iter_rows())
+    return (f"Of an exponential, a decelerating and a segmented trend, AIC chooses the {trend.chosen.model} one"
+            f" (AIC higher by {margins}). Its 95% predictive interval holds {trend.recent_within} of the last"
+            f" {CHECKED_QUARTERS} observed quarters.")
+
+
+def cap_check(years: pl.DataFrame, missing: int) -> str:
+    """Whether the matches the search never returned could explain the last year's shortfall against one exponential trend."""
+    last = years.row(-1, named=True)
+    gap = last["exponential"] - last["created"]
+    if gap <= 0:
+        return f"In {last['year']}, {last['created']:,} repositories were returned, no fewer than one exponential trend expects."
+    verdict = "more than" if gap > missing else "no more than"
+    return (f"One exponential trend expects {last['exponential']:,.0f} repositories created in {last['year']};"
+            f" {last['created']:,} were returned, {gap:,.0f} fewer, {verdict} the {missing:,} matches the search"
+            f" never returned{', so the cap cannot explain it' if gap > missing else ''}.")

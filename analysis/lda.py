@@ -18,7 +18,7 @@ from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.model_selection import train_test_split
 
-from analysis.text import clean
+from analysis.text import clean, merge_inflections
 
 SEED = 42
 TOP_TERMS = 10
@@ -34,11 +34,12 @@ class TopicModel:
 
 
 def documents(repos: pl.DataFrame) -> pl.DataFrame:
-    """Repositories with a non-empty cleaned description."""
-    return (
+    """Repositories with a non-empty cleaned description, plurals merged into their singular."""
+    docs = (
         repos.select("id", "full_name", "stargazers_count", pl.col("description").map_elements(clean, return_dtype=pl.String).alias("text"))
         .filter(pl.col("text").str.len_chars() > 0)
     )
+    return docs.with_columns(pl.Series("text", merge_inflections(docs["text"].to_list()), dtype=pl.String))
 
 
 def vectorize(texts: list[str], domain_stop_words: Collection[str] = (),
@@ -75,6 +76,18 @@ def fit(counts: sparse.csr_matrix, k: int) -> LatentDirichletAllocation:
 
 def top_term_indices(model: LatentDirichletAllocation, n: int = TOP_TERMS) -> np.ndarray:
     return np.argsort(-model.components_, axis=1)[:, :n]
+
+
+#: Fewer described repositories than this cannot give terms in 5 descriptions and in under half of them.
+MIN_DOCUMENTS = 50
+
+
+def shortfall(repos: pl.DataFrame) -> str | None:
+    """Why topics cannot be modelled on this snapshot, in one sentence; None if they can."""
+    n = documents(repos).height if repos.height else 0
+    if n >= MIN_DOCUMENTS:
+        return None
+    return f"Topics are not modelled: {n} repositories have a description, fewer than {MIN_DOCUMENTS}."
 
 
 #: Topic counts tried; 20 is the talk's (chosen there without a criterion).

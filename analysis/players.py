@@ -50,15 +50,32 @@ def task_of(name: str, owner: str, description: str | None, topics: list[str], c
     return "other"
 
 
-def key_repositories(repos: pl.DataFrame, content: pl.DataFrame, n: int = 12) -> pl.DataFrame:
-    """The most-starred repositories, with content type and task."""
+def content_label(name: str, owner: str, hand: str | None, curated: dict[str, str], classified: str) -> tuple[str, str]:
+    """A repository's content type and where it came from: a hand label, else the curated tool list, else the classifier."""
+    if hand is not None:
+        return hand, "hand label"
+    if normal(name) in curated or normal(owner) in curated:
+        return "tool", "curated list"
+    return classified, "classifier"
+
+
+def key_repositories(repos: pl.DataFrame, content: pl.DataFrame, hand: pl.DataFrame, n: int = 12) -> pl.DataFrame:
+    """The most-starred repositories, with content type, the source of that label, and task.
+
+    `content` holds the classifier's labels (id, content_type); `hand` the hand labels (id, label).
+    """
     curated = curated_tasks()
-    top = repos.join(content, on="id").sort(["stargazers_count", "id"], descending=[True, False]).head(n)
+    top = (repos.join(content, on="id").join(hand.select("id", pl.col("label").alias("hand")), on="id", how="left")
+           .sort(["stargazers_count", "id"], descending=[True, False]).head(n))
+    labelled = [content_label(r["name"], r["owner_login"], r["hand"], curated, r["content_type"])
+                for r in top.iter_rows(named=True)]
+    top = top.with_columns(pl.Series("content_type", [c for c, _ in labelled]),
+                           pl.Series("source", [s for _, s in labelled]))
     return top.select(
         pl.col("full_name").alias("repository"),
         pl.col("stargazers_count").alias("stars"),
-        pl.col("forks_count").alias("forks"),
         "content_type",
+        "source",
         pl.struct("name", "owner_login", "description", "topics", "content_type").map_elements(
             lambda r: task_of(r["name"], r["owner_login"], r["description"], r["topics"] or [], curated,
                               r["content_type"]),

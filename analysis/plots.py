@@ -1,6 +1,9 @@
 """One function per figure: results in, a plotnine ggplot in the house theme out."""
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import polars as pl
@@ -8,7 +11,6 @@ from mizani.breaks import breaks_extended
 from mizani.formatters import comma_format, percent_format
 from plotnine import (
     aes,
-    coord_fixed,
     coord_flip,
     element_blank,
     element_text,
@@ -16,14 +18,13 @@ from plotnine import (
     geom_boxplot,
     geom_col,
     geom_density,
+    geom_errorbar,
     geom_hline,
     geom_histogram,
     geom_line,
     geom_point,
     geom_pointrange,
-    geom_polygon,
     geom_ribbon,
-    geom_segment,
     geom_step,
     geom_text,
     geom_tile,
@@ -33,6 +34,7 @@ from plotnine import (
     scale_color_manual,
     scale_fill_gradient,
     scale_fill_manual,
+    scale_linetype_manual,
     scale_x_continuous,
     scale_x_date,
     scale_x_discrete,
@@ -42,7 +44,21 @@ from plotnine import (
     theme,
 )
 
+from analysis.growth import Growth
 from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
+
+
+def with_data(minimum: int = 1) -> Callable[[Callable[..., ggplot]], Callable[..., ggplot]]:
+    """For a figure of per-repository data: with fewer than `minimum` rows (a density needs two), a panel
+    that says so in one sentence instead of a plotting error."""
+    def decorate(draw: Callable[..., ggplot]) -> Callable[..., ggplot]:
+        @functools.wraps(draw)
+        def drawn(data: pl.DataFrame | pl.Series, *args: object, **kwargs: object) -> ggplot:
+            if len(data) < minimum:
+                return not_measured(f"Too little to draw: {len(data)} repositories, fewer than {minimum}.")
+            return draw(data, *args, **kwargs)
+        return drawn
+    return decorate
 
 
 def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str) -> ggplot:
@@ -60,6 +76,7 @@ def share_bars(shares: pl.DataFrame, category: str, order_by: str, y_label: str)
     )
 
 
+@with_data()
 def languages(shares: pl.DataFrame) -> ggplot:
     """Bar chart of `eda.language_shares`, most common language on top."""
     return share_bars(shares, "language", "repos", "Share of repositories")
@@ -77,22 +94,29 @@ def over_time(data: pl.DataFrame, x: str, y: str, geom: type, x_label: str, y_la
     )
 
 
+@with_data()
 def cumulative_repos(cumulative: pl.DataFrame) -> ggplot:
     """Step line of `eda.cumulative_repos`."""
     return over_time(cumulative, "date", "cumulative", geom_step, "Repository creation date",
                      "Repositories (cumulative)")
 
 
-def stars(repos: pl.DataFrame) -> ggplot:
-    """Histogram of stars on a log scale (repositories with no stars sit at 1 star)."""
-    data = repos.select(pl.col("stargazers_count").clip(lower_bound=1).alias("stars")).to_pandas()
+@with_data()
+def count_histogram(counts: pl.Series, x_label: str) -> ggplot:
+    """Histogram of a per-repository count on a log scale (zero sits at 1)."""
+    data = pd.DataFrame({"count": counts.clip(lower_bound=1).to_numpy()})
     return (
-        ggplot(data, aes("stars"))
+        ggplot(data, aes("count"))
         + geom_histogram(bins=30, fill=ACCENT, color="white")
         + scale_x_log10(labels=comma_format())
-        + labs(x="Stars (log scale; 0 shown as 1)", y="Repositories")
+        + labs(x=x_label, y="Repositories")
         + theme_house()
     )
+
+
+def stars(repos: pl.DataFrame) -> ggplot:
+    """Histogram of stars on a log scale (repositories with no stars sit at 1 star)."""
+    return count_histogram(repos["stargazers_count"], "Stars (log scale; 0 shown as 1)")
 
 
 def not_measured(message: str) -> ggplot:
@@ -174,19 +198,47 @@ def kdistance(curve: pl.DataFrame, eps: float, k: int) -> ggplot:
     )
 
 
-def growth(observed: pl.DataFrame, fitted: pl.DataFrame) -> ggplot:
-    """Repositories created per quarter, with the fitted growth curve and its 95% band."""
+def growth(trend: Growth) -> ggplot:
+    """Repositories created per quarter, the chosen model with its 95% band, and one exponential trend dashed."""
+    fitted = trend.fitted.to_pandas()
+    names = {trend.chosen.model: f"{trend.chosen.model} (chosen by AIC)", "exponential": "exponential"}
+    fitted["model"] = pd.Categorical(fitted["model"].map(names), categories=list(dict.fromkeys(names.values())))
+    chosen = fitted[fitted["model"] == names[trend.chosen.model]]
     return (
         ggplot()
-        + geom_ribbon(fitted.to_pandas(), aes("quarter", ymin="low", ymax="high"), fill=ACCENT, alpha=0.2)
-        + geom_line(fitted.to_pandas(), aes("quarter", "fit"), color=ACCENT, size=1)
-        + geom_point(observed.to_pandas(), aes("quarter", "created"), color=PALETTE[1], size=2)
+        + geom_ribbon(chosen, aes("quarter", ymin="low", ymax="high"), fill=ACCENT, alpha=0.2)
+        + geom_line(fitted, aes("quarter", "fit", color="model", linetype="model"), size=1)
+        + geom_point(trend.observed.to_pandas(), aes("quarter", "created"), color=PALETTE[1], size=2)
+        + scale_color_manual(values=[ACCENT, MUTED])
+        + scale_linetype_manual(values=["solid", "dashed"])
         + scale_x_date(date_labels="%Y")
-        + labs(x="Quarter of creation", y="Repositories created")
+        + labs(x="Quarter of creation", y="Repositories created", color="", linetype="")
         + theme_house()
+        + theme(legend_position="top")
     )
 
 
+def growth_years(years: pl.DataFrame, chosen: str) -> ggplot:
+    """Repositories created per complete year with exact 95% intervals, the most the search's unreturned
+    matches could add (open bar), and what the chosen and the exponential model expect."""
+    data = years.to_pandas()
+    expected = years.unpivot(index="year", on=list(dict.fromkeys([chosen, "exponential"])),
+                             variable_name="model", value_name="expected").to_pandas()
+    return (
+        ggplot(data, aes("year"))
+        + geom_col(aes(y="with_missing"), fill="none", color=MUTED, linetype="dashed", width=0.7)
+        + geom_col(aes(y="created"), fill=ACCENT, alpha=0.6, width=0.7)
+        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.25)
+        + geom_point(expected, aes("year", "expected", shape="model"), size=3, color=PALETTE[5])
+        + scale_x_continuous(breaks=data["year"].tolist())
+        + scale_y_continuous(labels=comma_format())
+        + labs(x="Year of creation", y="Repositories created", shape="Expected by")
+        + theme_house()
+        + theme(legend_position="top")
+    )
+
+
+@with_data(minimum=2)
 def recency(years: pl.DataFrame) -> ggplot:
     """Density of years since the last push, with the 90-day and one-year marks."""
     return (
@@ -199,68 +251,60 @@ def recency(years: pl.DataFrame) -> ggplot:
     )
 
 
-def circle(radius: float, points: int = 120) -> tuple[np.ndarray, np.ndarray]:
-    t = np.linspace(0, 2 * np.pi, points)
-    return radius * np.cos(t), radius + radius * np.sin(t)
-
-
-def size(sizes: pl.DataFrame) -> ggplot:
-    """The talk's nested circles, area proportional to each total, resting on one baseline.
-
-    Labels stand in a column on the right, level with the top of their circle. A layer the
-    snapshot does not measure is drawn as a dashed outline labelled as such.
-    """
-    outer = float(sizes["total"].max())
-    polygons, labels = [], []
-    for i, row in enumerate(sizes.iter_rows(named=True)):
-        measured = row["measured"]
-        radius = np.sqrt(row["total"] / outer) if measured else 0.55 ** (i + 0.5)
-        x, y = circle(radius)
-        polygons.append(pd.DataFrame({"x": x, "y": y, "layer": row["label"], "measured": measured}))
-        value = f"{row['total']:,}" if measured else "needs an enriched snapshot"
-        labels.append({"x0": 0.0, "x": 1.15, "y": 2 * radius, "label": f"{row['label']}:\n{value}"})
-    shapes = pd.concat(polygons)
-    text = pd.DataFrame(labels)
+def size(sizes: pl.DataFrame, talk: pl.DataFrame) -> ggplot:
+    """The talk's three community sizes as it reported them, beside what this snapshot counts for each
+    (named, proxies as such): a dot plot on one log scale, each value written beside its dot.
+    `talk` is `talk.stated()`."""
+    reported = dict(talk.select("key", "talk").iter_rows())
+    layers = sizes["label"].to_list()
+    rows = []
+    for i, r in enumerate(sizes.iter_rows(named=True)):
+        y = len(layers) - i
+        rows.append({"y": y + 0.17, "source": "The talk, as reported", "value": reported[r["layer"]],
+                     "label": f"{reported[r['layer']]:,.0f}"})
+        rows.append({"y": y - 0.17, "source": "This snapshot", "value": max(r["total"], 1),
+                     "label": f"{r['total']:,} {r['measure']}"})
+    data = pd.DataFrame(rows)
+    data["at"] = data["value"] * 1.5
+    low, high = float(data["value"].min()), float(data["value"].max())
     return (
-        ggplot()
-        + geom_polygon(shapes[shapes["measured"]], aes("x", "y", group="layer"), fill=ACCENT, alpha=0.25,
-                       color=ACCENT)
-        + geom_polygon(shapes[~shapes["measured"]], aes("x", "y", group="layer"), fill="none", color=MUTED,
-                       linetype="dashed")
-        + geom_segment(text, aes(x="x0", xend="x", y="y", yend="y"), color=MUTED, size=0.4)
-        + geom_text(text, aes("x", "y", label="label"), size=BASE_SIZE, ha="left", va="top", nudge_x=0.03)
-        + scale_x_continuous(limits=(-1.05, 3.4))
-        + coord_fixed()
-        + theme_house()
-        + theme(axis_text=element_blank(), axis_title=element_blank(), panel_grid_major=element_blank())
+        ggplot(data, aes("value", "y", color="source"))
+        + geom_point(size=4)
+        + geom_text(aes("at", label="label"), ha="left", size=0.9 * BASE_SIZE, show_legend=False)
+        + scale_color_manual(values=[MUTED, ACCENT])
+        + scale_x_log10(labels=comma_format(), limits=(low / 2, high * 4000),
+                        breaks=[10.0 ** k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)])
+        + scale_y_continuous(breaks=list(range(len(layers), 0, -1)), labels=layers, limits=(0.5, len(layers) + 0.5))
+        + labs(x="Total (log scale)", y="", color="")
+        + theme_house(height=3.2)
+        + theme(legend_position="top", panel_grid_minor=element_blank())
     )
 
 
-def contribution_rate(monthly: pl.DataFrame | None) -> ggplot:
-    """Pull requests opened per month across all repositories (or what is not measured)."""
+def contribution_rate(monthly: pl.DataFrame | None, repos: pl.DataFrame) -> ggplot:
+    """Pull requests opened per month across all repositories; without enrichment, the search data's
+    proxy: open issues and pull requests per repository."""
     if monthly is None:
-        return not_measured("Pull requests per month need an enriched snapshot\n"
-                            "(collected with a token, or python -m analysis enrich)")
+        return count_histogram(repos["open_issues_count"],
+                               "Open issues and pull requests per repository (a proxy; 0 shown as 1)")
     return over_time(monthly, "month", "opened", geom_line, "Month", "Pull requests opened")
 
 
 def content_types(shares: pl.DataFrame) -> ggplot:
-    """Share of repositories per content type (classifier), with the hand-labelled estimate and CI."""
+    """Share of repositories per content type, estimated from the hand-labelled random sample, with 95% intervals."""
     data = shares.to_pandas()
-    rules, sample = "Rules, all repositories", "Hand-labelled sample, 95% CI"
+    data["content_type"] = pd.Categorical(data["content_type"], categories=list(data["content_type"]), ordered=True)
     return (
         ggplot(data, aes("content_type", "share"))
-        + geom_col(aes(fill=f"'{rules}'"), width=0.6)
-        + geom_pointrange(aes(y="sample_share", ymin="sample_low", ymax="sample_high", color=f"'{sample}'"))
-        + scale_fill_manual(values={rules: ACCENT})
-        + scale_color_manual(values={sample: PALETTE[5]})
+        + geom_col(fill=ACCENT, alpha=0.6, width=0.6)
+        + geom_errorbar(aes(ymin="low", ymax="high"), width=0.2)
         + scale_y_continuous(labels=percent_format())
-        + labs(x="", y="Share of repositories", fill="", color="")
+        + labs(x="", y="Share of repositories")
         + theme_house()
-        + theme(legend_position="top", legend_box="vertical", legend_title=element_blank())
     )
 
 
+@with_data()
 def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
     """Stars per repository by content type (log scale)."""
     data = repos.join(content, on="id").select(
@@ -274,6 +318,7 @@ def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
     )
 
 
+@with_data()
 def cloud(prevalence: pl.DataFrame) -> ggplot:
     """Share of repositories naming each cloud provider or tool, most named on top."""
     return share_bars(prevalence, "provider", "share", "Share of repositories naming it in topics or description")

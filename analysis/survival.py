@@ -36,6 +36,18 @@ def durations(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     )
 
 
+#: Fewer repositories gone inactive than this cannot support a Cox model of five covariates.
+MIN_EVENTS = 20
+
+
+def shortfall(durations: pl.DataFrame) -> str | None:
+    """Why survival cannot be modelled on this snapshot, in one sentence; None if it can."""
+    events = int(durations["inactive"].sum()) if durations.height else 0
+    if events >= MIN_EVENTS:
+        return None
+    return f"Survival is not modelled: {events} repositories have gone inactive, fewer than {MIN_EVENTS}."
+
+
 def km_curves(data: pl.DataFrame, group: str) -> pl.DataFrame:
     """Kaplan-Meier survival per group: group, years, survival (a step function from 1)."""
     rows = []
@@ -74,6 +86,7 @@ class CoxResult:
     n: int
     events: int
     global_ph_p: float
+    references: dict[str, str]  # categorical variable -> its reference level
 
 
 def license_group(key: str | None) -> str:
@@ -97,13 +110,14 @@ def covariates(repos: pl.DataFrame, content: pl.DataFrame, top_languages: int = 
 def cox(data: pl.DataFrame) -> CoxResult:
     """Cox proportional hazards of going inactive, with a Schoenfeld-residual check.
 
-    Reference levels: User owners, no license, project content, Python. The PH check
+    Each categorical variable's reference is its most common level, so that the model runs on
+    any snapshot (a hard-coded level may not occur) and compares against the typical repository. The PH check
     correlates each covariate's Schoenfeld residuals with the rank of event time; a small
     p-value says that covariate's hazard ratio drifts with time.
     """
     frame = data.to_pandas()
-    formula = ("years ~ log_stars + C(owner_type, Treatment('User')) + C(license, Treatment('none'))"
-               " + C(content_type, Treatment('project')) + C(language, Treatment('Python'))")
+    references = {v: most_common(data[v]) for v in CATEGORICAL}
+    formula = "years ~ log_stars + " + " + ".join(f"C({v}, Treatment({references[v]!r}))" for v in CATEGORICAL)
     model = PHReg.from_formula(formula, frame, status=frame["inactive"].astype(int).to_numpy(), ties="efron")
     result = model.fit()
     ci = np.exp(result.conf_int(alpha=1 - LEVEL))
@@ -117,7 +131,30 @@ def cox(data: pl.DataFrame) -> CoxResult:
         "term": terms, "hazard_ratio": np.exp(result.params), "low": ci[:, 0], "high": ci[:, 1],
         "p": result.pvalues, "ph_p": ph,
     })
-    return CoxResult(table=table, n=len(frame), events=int(frame["inactive"].sum()), global_ph_p=global_p)
+    return CoxResult(table=table, n=len(frame), events=int(frame["inactive"].sum()), global_ph_p=global_p,
+                     references=references)
+
+
+CATEGORICAL = ("owner_type", "license", "content_type", "language")
+
+
+def hazard_ratio(result: CoxResult, variable: str, level: str, against: str) -> tuple[float, float, float] | None:
+    """Hazard ratio of `level` against `against` with its interval, whichever of the two is the reference;
+    None when the model holds no term comparing them."""
+    rows = {r["term"]: r for r in result.table.iter_rows(named=True)}
+    if result.references[variable] == against and f"{variable}: {level}" in rows:
+        r = rows[f"{variable}: {level}"]
+        return r["hazard_ratio"], r["low"], r["high"]
+    if result.references[variable] == level and f"{variable}: {against}" in rows:
+        r = rows[f"{variable}: {against}"]
+        return 1 / r["hazard_ratio"], 1 / r["high"], 1 / r["low"]
+    return None
+
+
+def most_common(column: pl.Series) -> str:
+    """The most frequent value; ties go to the alphabetically first, so the choice is reproducible."""
+    counts = column.value_counts()
+    return counts.sort(["count", column.name], descending=[True, False])[column.name][0]
 
 
 def clean_term(term: str) -> str:
@@ -160,12 +197,18 @@ def readable_term(term: str) -> str:
 
 
 def cox_summary(result: CoxResult) -> pl.DataFrame:
-    """For readers: hazard ratios with their interval, p and the proportional-hazards check, two decimals."""
-    return result.table.select(
+    """For readers: hazard ratios with their interval, p and the proportional-hazards check, two decimals;
+    each categorical variable's reference level first, at a hazard ratio of 1."""
+    references = pl.DataFrame([
+        {"term": readable_term(f"{v}: {level}") + " (reference)", "hazard_ratio": "1", "interval": "", "p": "",
+         "ph_p": ""}
+        for v, level in result.references.items()
+    ])
+    return references.vstack(result.table.select(
         pl.col("term").map_elements(readable_term, return_dtype=pl.String),
         pl.col("hazard_ratio").map_elements(lambda x: f"{x:.2f}", return_dtype=pl.String),
         pl.struct("low", "high").map_elements(lambda r: f"{r['low']:.2f} to {r['high']:.2f}", return_dtype=pl.String)
         .alias("interval"),
         pl.col("p").map_elements(tables.p_value, return_dtype=pl.String),
         pl.col("ph_p").map_elements(tables.p_value, return_dtype=pl.String),
-    )
+    ))

@@ -45,6 +45,11 @@ def markdown(df: pl.DataFrame, floatfmt: str = ",.0f", widths: dict[str, float] 
     return Markdown("\n".join(lines))
 
 
+def sentence(text: str) -> Markdown:
+    """What stands in a table's place when the snapshot cannot support it: one sentence saying why."""
+    return Markdown(text)
+
+
 def cell(value: object, floatfmt: str) -> str:
     """Floats by `floatfmt`, integers with thousands separators, the rest as they are."""
     if value is None:

@@ -23,6 +23,23 @@ def clean(description: str | None) -> str:
     return NON_WORD.sub(" ", text).strip()
 
 
+def merge_inflections(texts: list[str]) -> list[str]:
+    """Texts with each plural replaced by its singular where the singular occurs in the texts too
+    ("models" -> "model", "pipelines" -> "pipeline", "libraries" -> "library"), so that a topic
+    model counts one word once. A word whose singular never occurs is left as it is ("kubernetes")."""
+    vocabulary = {w for t in texts for w in t.split()}
+
+    def base(word: str) -> str:
+        for suffix, replacement in (("ies", "y"), ("es", ""), ("s", "")):
+            stem = word[: -len(suffix)] + replacement
+            if word.endswith(suffix) and not word.endswith("ss") and len(stem) > 2 and stem in vocabulary:
+                return stem
+        return word
+
+    forms = {w: base(w) for w in vocabulary}
+    return [" ".join(forms[w] for w in t.split()) for t in texts]
+
+
 def shorten(description: str | None, limit: int = 70) -> str:
     """A description for a table cell: emoji out (PDF fonts lack them), cut at a word, with an ellipsis."""
     text = " ".join(EMOJI.sub(" ", SHORTCODE.sub(" ", description or "")).split())

@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 from scipy import sparse
 
-from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival
-from analysis.text import clean
+from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival, talk
+from analysis.text import clean, merge_inflections
 
 UTC = dt.timezone.utc
 
@@ -31,6 +31,12 @@ def test_clean_removes_urls_emoji_and_shortcodes():
     text = "🚀 Deploy :rocket: models, see https://example.com/x?y=1 and www.site.org! End-to-end."
     assert clean(text) == "deploy models see and endtoend"
     assert clean(None) == "" and clean("") == ""
+
+
+def test_plurals_merge_into_their_singular_only_where_it_occurs():
+    texts = ["serving models and pipelines", "a model library", "libraries for kubernetes", "one pipeline", "class"]
+    assert merge_inflections(texts) == ["serving model and pipeline", "a model library", "library for kubernetes",
+                                        "one pipeline", "class"]
 
 
 def test_npmi_of_perfect_and_disjoint_terms():
@@ -74,16 +80,51 @@ def test_clusters_separate_two_planted_groups():
 
 
 # -- growth --------------------------------------------------------------------------------
-def test_growth_recovers_a_known_doubling_time():
-    rng = np.random.default_rng(7)
+def quarterly_rows(means: list[float], seed: int = 7) -> list[dict]:
+    """Repositories created in consecutive quarters from 2015 Q1, Poisson counts around `means`."""
+    rng = np.random.default_rng(seed)
     rows = []
-    for q in range(24):  # quarterly counts doubling every year: 2 ** (q / 4)
-        day = dt.date(2017, 1, 1) + dt.timedelta(days=91.3 * q + 10)
-        rows += [{"created_at": day.isoformat(), "pushed_at": "2023-01-01"}] * int(rng.poisson(5 * 2 ** (q / 4)))
+    for q, mean in enumerate(means):
+        day = dt.date(2015 + q // 4, 3 * (q % 4) + 1, 15)
+        rows += [{"created_at": day.isoformat(), "pushed_at": "2023-01-01"}] * int(rng.poisson(mean))
+    return rows
+
+
+def test_growth_recovers_a_known_doubling():
+    rows = quarterly_rows([5 * 2 ** (q / 4) for q in range(32)])  # doubling every year: 100% a year
     g = growth.fit(repos_frame(rows), "2023-01-19")
-    assert g.doubling_years_ci[0] <= 1.0 <= g.doubling_years_ci[1]
-    assert g.yearly_growth == pytest.approx(1.0, abs=0.25)
-    assert g.observed["quarter"].max() < dt.date(2023, 1, 1)  # the snapshot's own quarter is left out
+    assert g.recent[1] <= 1.0 <= g.recent[2]
+    assert g.recent_within >= 3
+    assert g.observed["quarter"].max() == dt.date(2022, 10, 1)  # the snapshot's own quarter is left out
+
+
+def test_growth_finds_a_planted_levelling_off():
+    """Doubling every year for five years, then flat: a segmented trend wins, and one exponential trend fails."""
+    means = [4 * 2 ** (q / 4) for q in range(20)] + [4 * 2 ** 5] * 12
+    g = growth.fit(repos_frame(quarterly_rows(means, seed=8)), "2023-01-19")
+    assert g.chosen.model == "segmented"
+    assert g.break_quarter == "2020 Q1"  # the last quarter on the growing slope
+    assert g.early[1] <= 1.0 <= g.early[2] and growth.is_flat(g.recent)
+    assert g.candidates.filter(pl.col("model") == "exponential")["delta_aic"][0] > 10
+    assert g.recent_within == growth.CHECKED_QUARTERS
+    assert "flat since" in growth.summary(g)
+
+
+def test_yearly_counts_have_exact_intervals_and_a_cap_bound():
+    rows = [{"created_at": f"{2015 + q // 4}-{3 * (q % 4) + 1:02d}-15", "pushed_at": "2023-01-01"}
+            for q in range(32) for _ in range(10)]  # exactly 40 a year
+    years = growth.yearly(growth.fit(repos_frame(rows), "2023-01-19"), missing=25)
+    assert years["year"].to_list() == list(range(2015, 2023))
+    assert set(years["created"]) == {40} and set(years["with_missing"]) == {65}
+    # Garwood's exact interval for a count of 40 (Poisson): 28.58 to 54.47
+    assert years["low"][0] == pytest.approx(28.58, abs=0.01) and years["high"][0] == pytest.approx(54.47, abs=0.01)
+    assert years["exponential"].to_list() == pytest.approx([40] * 8, rel=0.02)
+
+
+def test_growth_says_why_it_cannot_model_a_small_snapshot():
+    few = repos_frame(quarterly_rows([1.0] * 4))
+    assert "fewer than 30" in growth.shortfall(few, "2023-01-19")
+    assert growth.shortfall(repos_frame(quarterly_rows([10.0] * 32)), "2023-01-19") is None
 
 
 # -- recency and survival -------------------------------------------------------------------
@@ -114,7 +155,7 @@ def test_kaplan_meier_matches_a_hand_computation():
 def test_logrank_and_cox_see_a_planted_hazard_ratio():
     rng = np.random.default_rng(3)
     n = 600
-    org = rng.random(n) < 0.5
+    org = rng.random(n) < 0.4  # users are the most common owners, so the reference
     times = rng.exponential(np.where(org, 4.0, 2.0))  # users go inactive twice as fast
     censor = rng.uniform(0, 6, n)
     data = pl.DataFrame({
@@ -123,8 +164,21 @@ def test_logrank_and_cox_see_a_planted_hazard_ratio():
         "license": "none", "content_type": "project", "language": "Python",
     })
     assert survival.logrank(data, "owner_type")[1] < 1e-6
-    row = survival.cox(data).table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
+    result = survival.cox(data)
+    row = result.table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
     assert row["low"] < 0.5 < row["high"]
+    assert survival.hazard_ratio(result, "owner_type", "Organization", "User") == (row["hazard_ratio"], row["low"],
+                                                                                   row["high"])
+    # With organisations the most common owners, they are the reference, and the ratio is read inverted.
+    flipped = survival.cox(data.with_columns(owner_type=pl.Series(np.where(org, "User", "Organization"))))
+    ratio, low, high = survival.hazard_ratio(flipped, "owner_type", "User", "Organization")
+    assert flipped.references["owner_type"] == "Organization" and low < 0.5 < high
+    # A topic without Python: each reference is the data's most common level.
+    other = data.with_columns(language=pl.Series(np.where(np.arange(n) % 3 == 0, "Rust", "Go")))
+    result = survival.cox(other)
+    assert result.references == {"owner_type": "User", "license": "none", "content_type": "project", "language": "Go"}
+    assert "language: Rust" in result.table["term"].to_list()
+    assert survival.cox_summary(result)["term"][3] == "Language: Go (reference)"
 
 
 # -- content, adoption, community, players --------------------------------------------------
@@ -171,12 +225,26 @@ def test_modularity_of_two_separate_cliques_is_one_half():
     assert adoption.modularity(matrix, ("a1", "n1"), ("a2", "n2")) < 0
 
 
-def test_sizes_say_not_measured_without_enrichment():
-    repos = pl.DataFrame({"stargazers_count": [3, 4]})
+def test_sizes_use_named_proxies_without_enrichment():
+    repos = pl.DataFrame({"stargazers_count": [3, 4], "open_issues_count": [1, 5], "forks_count": [2, 0]})
     s = community.sizes(repos, None)
-    assert s["measured"].to_list() == [True, False, False] and s["total"].to_list() == [7, None, None]
+    assert s["total"].to_list() == [7, 6, 2] and s["proxy"].to_list() == [False, True, True]
+    assert "proxy" in s["measure"][1] and "proxy" in s["measure"][2]
     enriched = pl.DataFrame({"status": ["ok", "unavailable"], "issue_authors": [5, None], "contributors": [2, None]})
-    assert community.sizes(repos, enriched)["total"].to_list() == [7, 5, 2]
+    measured = community.sizes(repos, enriched)
+    assert measured["total"].to_list() == [7, 5, 2] and not measured["proxy"].any()
+
+
+def test_talk_values_are_read_and_reconciled():
+    values = talk.stated()
+    assert {"repositories", "users", "bug_reporters", "code_contributors", "lda_topics"} <= set(values["key"])
+    assert values["source"].str.len_chars().min() > 10 and values["why"].str.len_chars().min() > 10
+    facts = {f"study_{k}": f"measured {k}" for k in values["key"]}
+    table = talk.reconcile(values, facts)
+    assert table.columns == ["quantity", "talk", "study", "why"]
+    row = table.filter(pl.col("quantity") == "Users (stargazers)").row(0, named=True)
+    assert row["talk"] == "287,127" and row["study"] == "measured users"
+    assert talk.talk_facts(values)["talk_python_share"] == "50%"
 
 
 def test_task_from_curated_list_then_rules():
@@ -184,6 +252,26 @@ def test_task_from_curated_list_then_rules():
     assert players.task_of("mlflow", "mlflow", "", [], curated) == "version"
     assert players.task_of("x", "y", "Model drift monitoring", [], curated) == "monitoring"
     assert players.task_of("x", "y", "anything", [], curated, content_type="learning") == "learning material"
+
+
+def test_key_player_labels_come_from_hand_then_curated_then_classifier():
+    curated = {"mlflow": "version"}
+    assert players.content_label("Made-With-ML", "GokuMohandas", "learning", curated, "project") == ("learning", "hand label")
+    assert players.content_label("mlflow", "mlflow", None, curated, "project") == ("tool", "curated list")
+    assert players.content_label("x", "y", None, curated, "project") == ("project", "classifier")
+
+
+def test_content_shares_come_from_the_labelled_repositories_present():
+    repos = pl.DataFrame({"id": list(range(40))})
+    labels = pl.DataFrame({"id": list(range(50)), "label": ["learning"] * 10 + ["tool"] * 30 + ["project"] * 10})
+    shares = content.estimate(repos, labels)  # ids 40-49 are not in the snapshot
+    assert shares["labelled"].to_list() == [10, 30, 0]
+    assert shares["share"].to_list() == pytest.approx([0.25, 0.75, 0.0])
+    assert all(shares["low"] <= shares["share"]) and all(shares["share"] <= shares["high"])
+    # Wilson interval of 10 of 40 at 95%: (0.25 + z^2/80 -+ z sqrt(0.25 * 0.75 / 40 + z^2 / 6400)) / (1 + z^2/40)
+    assert (shares["low"][0], shares["high"][0]) == pytest.approx((0.1419, 0.4019), abs=1e-4)
+    assert content.shortfall(repos, labels) is None
+    assert "20 of this snapshot's repositories" in content.shortfall(repos.head(20), labels)
 
 
 def test_adoption_without_data_engineering_topics():

@@ -168,3 +168,33 @@ def test_report_on_an_enriched_snapshot(tmp_path):
     discussion = executed(root, "04-discussion.ipynb")
     size_cell = next(c for c in discussion.cells if "label: fig-size" in c.source)
     assert "image/png" in size_cell.outputs[0]["data"]
+
+
+@pytest.mark.parametrize(("n", "languages"), [
+    (0, ("Python",)), (1, ("Python",)), (3, ("Python", "Go")), (44, ("Python", "Jupyter Notebook", "Go")),
+    (120, ("Go", "Rust", "TypeScript")),  # a topic whose languages are not Python
+])
+def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
+    """Every notebook runs, and every fact reads as prose: an analysis the snapshot cannot support says why."""
+    from snapshots import synthetic_snapshot
+
+    snapshot = synthetic_snapshot(tmp_path / "raw" / f"synthetic-{n}", n, languages)
+    root = tmp_path / "project"
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
+                            env=without_quarto(root), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    for name in NOTEBOOKS:
+        errors = [o for c in executed(root, name).cells if c.cell_type == "code" for o in c.outputs
+                  if o.output_type == "error"]
+        assert not errors, (name, [e["evalue"] for e in errors])
+    facts = json.loads((root / "data" / "processed" / f"synthetic-{n}" / "facts.json").read_text())
+    for doc in documents.DOCUMENTS:
+        assert not documents.read(REPO / doc).inline_names - set(facts), doc
+    unfit = [v for v in facts.values() if isinstance(v, str) and re.search(r"\bn/a\b|\bnan\b|not measured", v)]
+    assert not unfit
+    if n < 30:
+        assert f"holds {n} repositories, fewer than 30" in facts["growth_summary"]
+    if n < 50:
+        assert "fewer than 50" in facts["lda_k"]
+    if n == 120:
+        assert "Python" not in facts["top_language"] and facts["hr_org"]
