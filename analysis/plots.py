@@ -163,7 +163,7 @@ def lda_topics(terms: pl.DataFrame, n: int = 8) -> ggplot:
         + coord_flip()
         + facet_wrap("~panel", scales="free_y", ncol=min(4, len(topics)))
         + scale_x_discrete(labels=lambda keys: [k.split("\u200b")[0] for k in keys])
-        + scale_y_continuous(breaks=breaks_extended(n=3))
+        + scale_y_continuous(breaks=breaks_extended(n=2))
         + labs(x="", y="Weight of the term in the topic")
         + theme_house(height=0.6 + 2.4 * -(-len(topics) // 4))
     )
