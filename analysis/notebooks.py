@@ -11,7 +11,7 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from analysis import atomic, parameters
+from analysis import atomic, captions, parameters
 
 #: The project's Jupyter kernel, registered by make (ipykernel install --name).
 KERNEL = "mlops-ecosystem"
@@ -46,7 +46,7 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
     """
     nb = nbformat.read(src, as_version=4)
     parameters.fill_captions(nb, parameters.of_notebook(nb, src.name))
-    with environment(env):
+    with environment({**env, captions.OFF_ENV: "1"}):
         try:
             NotebookClient(
                 nb, timeout=timeout, kernel_name=KERNEL,

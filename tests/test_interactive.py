@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 from nbclient import NotebookClient
 
-from analysis import build, config, facts, notebooks, parameters
+from analysis import build, captions, config, facts, notebooks, parameters
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
 
@@ -102,3 +102,17 @@ def test_make_uses_an_active_conda_environment(tmp_path):
     commands = make_dry_run("report", CONDA_DEFAULT_ENV="mlops-ecosystem", CONDA_PREFIX=str(tmp_path))
     assert f"{tmp_path}/bin/python -m analysis report" in commands
     assert ".venv" not in commands and "-m venv" not in commands
+
+
+def test_captions_show_under_outputs_in_jupyter_but_not_in_the_documents(tmp_path):
+    """Lab shows a cell's caption (parameters filled in); `make report` leaves captions to Quarto."""
+    source = '#| label: fig-x\n#| fig-cap: "At least {min_repos} repositories."\nmin_repos * 2'
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import analysis\nmin_repos = 7"),
+                                         nbformat.v4.new_code_cell(source)])
+    with notebooks.environment({captions.OFF_ENV: ""}):
+        NotebookClient(nb, kernel_name=notebooks.KERNEL, timeout=120).execute()
+    shown = [o["data"].get("text/markdown") for o in nb.cells[1].outputs if o.get("output_type") == "display_data"]
+    assert shown == ["*At least 7 repositories.*"]
+    nbformat.write(nb, tmp_path / "01-x.ipynb")
+    ran = notebooks.execute(tmp_path / "01-x.ipynb", tmp_path / "out.ipynb", {})
+    assert not [o for o in ran.cells[1].outputs if o.get("output_type") == "display_data"]
