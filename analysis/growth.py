@@ -31,6 +31,9 @@ from scipy import stats
 
 LEVEL = 0.95
 CHECKED_QUARTERS = 4
+#: Growth above this (1,000% a year) is written as "over 1,000%"; log-ratios are clipped at LOG_CAP.
+RATE_CAP = 10.0
+LOG_CAP = 20.0
 #: Fewer quarters or repositories than this cannot support a model with a change of slope.
 MIN_QUARTERS = 8
 MIN_REPOS = 30
@@ -53,7 +56,8 @@ class Fit:
         estimate = float(contrast @ self.params[:-1])
         se = math.sqrt(float(contrast @ self.cov[:-1, :-1] @ contrast))
         z = stats.norm.ppf(0.5 + LEVEL / 2)
-        return math.expm1(estimate), math.expm1(estimate - z * se), math.expm1(estimate + z * se)
+        # A slope fitted to a run of empty quarters can be huge; clipping keeps its growth finite.
+        return tuple(math.expm1(min(x, LOG_CAP)) for x in (estimate, estimate - z * se, estimate + z * se))
 
     def row(self, t: float) -> np.ndarray:
         return design(np.array([t]), self.model, self.breakpoint)[0]
@@ -193,9 +197,14 @@ def yearly(growth: Growth, missing: int) -> pl.DataFrame:
     )
 
 
+def percent(x: float) -> str:
+    """A yearly growth for prose, "over 1,000%" beyond RATE_CAP."""
+    return f"{100 * x:,.0f}%" if x <= RATE_CAP else f"over {100 * RATE_CAP:,.0f}%"
+
+
 def rate(estimate: tuple[float, float, float]) -> str:
     """Yearly growth with its interval, for prose: "160% a year (95% CI 135% to 187%)"."""
-    value, low, high = (f"{100 * x:.0f}%" for x in estimate)
+    value, low, high = (percent(x) for x in estimate)
     return f"{value} a year (95% CI {low} to {high})"
 
 
@@ -218,9 +227,9 @@ def summary(trend: Growth) -> str:
 def headline(trend: Growth) -> str:
     """The summary in a slide title's few words."""
     if trend.break_quarter is not None:
-        after = "flat since" if is_flat(trend.recent) else f"{100 * trend.recent[0]:.0f}% a year since"
-        return f"{100 * trend.early[0]:.0f}% a year until {trend.break_quarter}, {after}"
-    return f"{100 * trend.recent[0]:.0f}% a year over the last year"
+        after = "flat since" if is_flat(trend.recent) else f"{percent(trend.recent[0])} a year since"
+        return f"{percent(trend.early[0])} a year until {trend.break_quarter}, {after}"
+    return f"{percent(trend.recent[0])} a year over the last year"
 
 
 def choice(trend: Growth) -> str:
