@@ -62,3 +62,21 @@ def star_summary(repos: pl.DataFrame) -> dict[str, float]:
         "share_under_10": float((stars < 10).mean()),
         "top1pct_share_of_stars": float(top.sum() / stars.sum()),
     }
+
+
+def describe(repos: pl.DataFrame, languages: pl.DataFrame) -> str:
+    """What the exploratory figures show on this snapshot, in sentences, or why they cannot show it."""
+    if repos.height == 0:
+        return "The snapshot holds no repositories."
+    said = []
+    if languages.height >= 2:
+        said.append(f"{languages['language'][0]} is the primary language of {languages['share'][0]:.0%} of the"
+                    f" {repos.height:,} repositories, {languages['language'][1]} of {languages['share'][1]:.0%}.")
+    said.append(f"Half of the repositories were created after {repos['created_at'].median():%B %Y}.")
+    stars = repos["stargazers_count"]
+    if stars.sum() > 0:
+        summary = star_summary(repos)
+        said.append(f"The median repository has {summary['median']:,.0f} stars; {summary['share_under_10']:.0%} have"
+                    f" fewer than ten, and the most-starred 1% hold {summary['top1pct_share_of_stars']:.0%} of all"
+                    " stars.")
+    return " ".join(said)
