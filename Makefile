@@ -7,11 +7,14 @@ INSTALLED := $(VENV)/.installed
 # Empty: the newest snapshot under data/raw/.
 SNAPSHOT ?=
 export SNAPSHOT
+# FORCE=1: run every step of the report again, even those whose inputs are unchanged.
+FORCE ?=
 
 .PHONY: report test lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
+	@echo "                            (skips steps whose inputs are unchanged; FORCE=1 runs them all)"
 	@echo "make test                   run the test suite"
 	@echo "make lab [SNAPSHOT=DIR]     JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
@@ -25,7 +28,7 @@ $(INSTALLED): pyproject.toml
 	@touch $@
 
 report: $(INSTALLED)
-	$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
+	$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)") $(if $(filter 1,$(FORCE)),--force)
 
 test: $(INSTALLED)
 	$(PY) -m pytest

@@ -25,6 +25,8 @@ REPOS_FILE = "repos.parquet"
 QUALITY_FILE = "quality.json"
 ENRICHMENT_FILE = "enrichment.parquet"
 MONTHLY_FILE = "pull_requests_monthly.parquet"
+#: Everything `build` may write.
+TABLES = (REPOS_FILE, QUALITY_FILE, ENRICHMENT_FILE, MONTHLY_FILE)
 
 
 def manifest_sha256(folder: Path) -> str:

@@ -7,7 +7,6 @@ Values are formatted strings, ready for Quarto inline expressions.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 import polars as pl
 
 from analysis import (
-    adoption, atomic, build, clusters, community, config, content, coverage, eda, growth, lda, players,
+    adoption, atomic, build, clusters, community, config, content, coverage, eda, fingerprint, growth, lda, players,
     recency, survival,
 )
 
@@ -154,23 +153,27 @@ def community_sentence(sizes: pl.DataFrame) -> str:
             f" {sizes['total'][2]:,} code contributors (pull-request authors), counted once per repository.")
 
 
-def code_sha256() -> str:
-    """A checksum of the analysis code and hand labels: a change to either recomputes the facts."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE]:
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
+def inputs_sha256() -> str:
+    """A checksum of all the facts are made from: a change to any of it recomputes them.
+
+    The snapshot's files, the package code this module imports, the hand labels and
+    reference files, the notebooks' parameters cells, and the package versions.
+    """
+    return fingerprint.sha256(
+        fingerprint.snapshot(config.snapshot_dir()), fingerprint.code([__name__]),
+        fingerprint.files(fingerprint.reference_files()), *fingerprint.parameter_cells(), fingerprint.environment(),
+    )
 
 
 def current() -> dict[str, Any]:
     """The facts of the configured snapshot, computed on first use and cached beside its tables."""
     study = build.current()
     path: Path = config.processed_dir() / FACTS_FILE
-    code = code_sha256()
+    inputs = inputs_sha256()
     if path.is_file():
         cached = json.loads(path.read_text())
-        if cached.get("manifest_sha256") == study.quality["manifest_sha256"] and cached.get("code_sha256") == code:
+        if cached.get("inputs_sha256") == inputs:
             return cached
-    facts = {**compute(study), "code_sha256": code}
+    facts = {**compute(study), "inputs_sha256": inputs}
     atomic.write_json(path, facts)
     return facts

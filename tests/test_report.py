@@ -1,9 +1,14 @@
-"""`make report` end to end on the recorded snapshot, on a machine without Quarto."""
+"""`make report` end to end on the recorded snapshot, on a machine without Quarto.
+
+One executed report (the `report` fixture) serves every test that reads it; the test with
+a stand-in Quarto reruns the report in the same folder, where every other step is skipped.
+"""
 from __future__ import annotations
 
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +17,7 @@ import nbformat
 import pytest
 from conftest import REPO
 
-from analysis import documents, notebooks
+from analysis import config, documents, notebooks
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -36,17 +41,19 @@ def without_quarto(root: Path) -> dict[str, str]:
     return env
 
 
+def run_report(snapshot: Path, env: dict[str, str], *options: str) -> str:
+    """`python -m analysis report` as a user runs it; its console output."""
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
+                            env=env, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
 @pytest.fixture(scope="module")
 def report(recorded_snapshot, tmp_path_factory):
     """Run the main job as a user would, into a temporary project folder, on a machine without Quarto."""
     root = tmp_path_factory.mktemp("project")
-    env = without_quarto(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
-        env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return root, result.stdout + result.stderr
+    return root, run_report(recorded_snapshot, without_quarto(root))
 
 
 def executed(root: Path, name: str) -> nbformat.NotebookNode:
@@ -121,44 +128,64 @@ for name in ("paper.html", "paper.pdf", "slides.html"):
 """
 
 
-def test_quarto_renders_a_staging_copy_with_executed_notebooks(recorded_snapshot, tmp_path):
+def test_quarto_renders_a_staging_copy_with_executed_notebooks(report, recorded_snapshot, tmp_path):
+    """With Quarto found, a rerun in the same folder renders, and skips every step whose inputs are unchanged."""
+    root, _ = report
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     quarto = bin_dir / "quarto"
     quarto.write_text(FAKE_QUARTO.format(python=sys.executable))
     quarto.chmod(0o755)
-    root = tmp_path / "project"
     env = {
         **os.environ,
         "MLOPS_PROJECT_ROOT": str(root),
         "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
-        env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    output = run_report(recorded_snapshot, env)
     for name in ("paper.html", "paper.pdf", "slides.html"):
         assert (root / "_output" / name).read_text() == "rendered"
     assert sorted(p.name for p in (root / "_output" / "notebooks").glob("*.ipynb")) == NOTEBOOKS
-    assert "Quarto is not installed" not in result.stderr
+    assert "Quarto is not installed" not in output
+    skipped = re.findall(r"^> (.+): skipped, its inputs are unchanged$", output, re.M)
+    assert len(skipped) == len(NOTEBOOKS) + 3, output  # the tables, the facts, each notebook, the previews
+    assert "rendering paper and slides with Quarto (never ran here)" in output
+    rerun = run_report(recorded_snapshot, env)
+    assert "rendering paper and slides with Quarto: skipped" in rerun
 
 
-def test_report_on_an_enriched_snapshot(tmp_path):
-    """Collect from the fake GitHub with enrichment, then run the whole report on it."""
+#: What a copy of the project needs to run the report: the package, notebooks, hand labels and documents.
+SOURCES = ("analysis", "notebooks", "data/labels", "pyproject.toml", "_quarto.yml", "paper.qmd", "slides.qmd",
+           "references.bib", "slides.scss")
+
+
+@pytest.fixture(scope="module")
+def enriched(tmp_path_factory):
+    """Collect from the fake GitHub with enrichment, then run the whole report on it from a copy of the sources.
+
+    The copy (imported first, through PYTHONPATH, by the report and the notebooks' kernels) lets the
+    tests edit the code, the labels and the notebooks without touching the checkout.
+    """
     from fake_github import FakeGitHub, make_repos
 
     from analysis import live
 
-    snapshot = tmp_path / "raw" / "fake"
+    tmp = tmp_path_factory.mktemp("enriched")
+    snapshot = tmp / "raw" / "fake"
     with FakeGitHub(make_repos(400, seed=5)) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": "t", live.TIME_SCALE_ENV: "0"}
         subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
                        env=env, check=True, capture_output=True, timeout=300)
-    root = tmp_path / "project"
-    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
-                            env=without_quarto(root), capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
+    src = tmp / "src"
+    for name in SOURCES:
+        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
+        copy(REPO / name, src / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if copy is shutil.copytree else {}))
+    env = {**without_quarto(src), "PYTHONPATH": str(src),
+           config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))}
+    return src, snapshot, env, run_report(snapshot, env)
+
+
+def test_report_on_an_enriched_snapshot(enriched):
+    root, _, _, _ = enriched
     for name in NOTEBOOKS:
         nb = executed(root, name)
         assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
@@ -168,3 +195,59 @@ def test_report_on_an_enriched_snapshot(tmp_path):
     discussion = executed(root, "04-discussion.ipynb")
     size_cell = next(c for c in discussion.cells if "label: fig-size" in c.source)
     assert "image/png" in size_cell.outputs[0]["data"]
+
+
+def output_of(root: Path, name: str, label: str) -> str:
+    """What a labelled cell of an executed notebook shows (its text, table or image data)."""
+    cell = notebooks.labelled_cells(executed(root, name))[label]
+    return json.dumps([o.get("data", o.get("text")) for o in cell.outputs], sort_keys=True)
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_no_cached_figure_or_number_is_stale(enriched):
+    """Change the snapshot, the code, a hand label and a notebook's parameter: each shows in the output."""
+    root, snapshot, env, _ = enriched
+    facts_file = root / "data" / "processed" / "fake" / "facts.json"
+
+    def top_repos() -> str:
+        return output_of(root, "02-eda.ipynb", "tbl-top-repos")
+
+    # A value in the snapshot: the most-starred repository's stars, in the page that holds it.
+    pages = [p for p in snapshot.glob("*.json") if p.name != "manifest.json" and '"items"' in p.read_text()]
+    stars = max(item["stargazers_count"] for p in pages for item in json.loads(p.read_text())["items"])
+    page = next(p for p in pages if f'"stargazers_count": {stars},' in p.read_text())
+    replace_in(page, f'"stargazers_count": {stars},', '"stargazers_count": 987654,')
+    run_report(snapshot, env)
+    assert json.loads(facts_file.read_text())["top_repo_stars"] == "987,654" and "987,654" in top_repos()
+
+    # The code: the table of top repositories (notebook 02 and the facts) counts one star more.
+    replace_in(root / "analysis" / "eda.py", 'pl.col("stargazers_count").alias("stars")',
+               '(pl.col("stargazers_count") + 1).alias("stars")')
+    output = run_report(snapshot, env)
+    assert json.loads(facts_file.read_text())["top_repo_stars"] == "987,655" and "987,655" in top_repos()
+    assert "01-collect.ipynb: skipped" in output  # it imports nothing that changed
+
+    # A hand label: one repository labelled learning material becomes a tool.
+    learning = json.loads(facts_file.read_text())["learning_sample_share"]
+    figure = output_of(root, "04-discussion.ipynb", "fig-content-types")
+    labels = root / "data" / "labels" / "content_types.csv"
+    row = next(line for line in labels.read_text().splitlines() if line.endswith(",learning"))
+    replace_in(labels, row, row.removesuffix("learning") + "tool")
+    run_report(snapshot, env)
+    assert json.loads(facts_file.read_text())["learning_sample_share"] != learning
+    assert output_of(root, "04-discussion.ipynb", "fig-content-types") != figure
+
+    # A parameter of one notebook: only that notebook runs again.
+    replace_in(root / "notebooks" / "02-eda.ipynb", "eda.top_repos(repos, n=10)", "eda.top_repos(repos, n=3)")
+    output = run_report(snapshot, env)
+    assert top_repos().count("\\n|") < 6  # the header, its rule and three rows
+    assert re.findall(r"^> executing notebook \d/\d: (\S+) \(", output, re.M) == ["02-eda.ipynb"], output
+    assert "computing the numbers the paper and slides state: skipped" in output
+
+    forced = run_report(snapshot, env, "--force")
+    assert "skipped" not in forced
