@@ -20,6 +20,8 @@ ROOT_ENV = "MLOPS_PROJECT_ROOT"
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 #: Environment variable naming the team's shared folder (default: `shared/` beside the checkout).
 SHARED_ENV = "MLOPS_SHARED_DIR"
+#: The numbers the documents state, beside a snapshot's tidy tables (written by `analysis.facts`).
+FACTS_FILE = "facts.json"
 
 
 class SnapshotNotFound(RuntimeError):

@@ -1,8 +1,8 @@
 """The numbers the paper and slides state in prose, computed once per snapshot.
 
 Both documents read the same facts, so a number means the same thing on a slide and in
-the paper; they are cached in the processed folder (facts.json), keyed on the snapshot's
-manifest checksum, because computing them runs the models (about half a minute).
+the paper; they are cached in the processed folder (facts.json), keyed on all they are
+made from (`fingerprint.facts_inputs`), because computing them runs the models.
 Values are formatted strings, ready for Quarto inline expressions.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from analysis import (
     recency, survival,
 )
 
-FACTS_FILE = "facts.json"
+FACTS_FILE = config.FACTS_FILE
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -153,23 +153,11 @@ def community_sentence(sizes: pl.DataFrame) -> str:
             f" {sizes['total'][2]:,} code contributors (pull-request authors), counted once per repository.")
 
 
-def inputs_sha256() -> str:
-    """A checksum of all the facts are made from: a change to any of it recomputes them.
-
-    The snapshot's files, the package code this module imports, the hand labels and
-    reference files, the notebooks' parameters cells, and the package versions.
-    """
-    return fingerprint.sha256(
-        fingerprint.snapshot(config.snapshot_dir()), fingerprint.code([__name__]),
-        fingerprint.files(fingerprint.reference_files()), *fingerprint.parameter_cells(), fingerprint.environment(),
-    )
-
-
 def current() -> dict[str, Any]:
     """The facts of the configured snapshot, computed on first use and cached beside its tables."""
     study = build.current()
     path: Path = config.processed_dir() / FACTS_FILE
-    inputs = inputs_sha256()
+    inputs = fingerprint.facts_inputs(config.snapshot_dir())
     if path.is_file():
         cached = json.loads(path.read_text())
         if cached.get("inputs_sha256") == inputs:

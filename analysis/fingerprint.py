@@ -67,13 +67,28 @@ def reference_files() -> list[Path]:
     return sorted(p for p in labels.rglob("*") if p.is_file()) + [config.curated_tools_file()]
 
 
+def code_cells(notebook: Path, tag: str | None = None) -> list[str]:
+    """The source of a notebook's code cells (those tagged `tag`, if given), read as plain JSON.
+
+    nbformat would validate the notebook, and importing it takes seconds: more than a
+    report with nothing to do may spend.
+    """
+    cells = json.loads(notebook.read_text())["cells"]
+    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells
+            if c["cell_type"] == "code" and (tag is None or tag in c.get("metadata", {}).get("tags", []))]
+
+
 def parameter_cells() -> list[str]:
     """The Papermill-style `parameters` cells of the notebooks: the facts read them too."""
-    import nbformat
+    return [source for path in sorted(config.notebooks_dir().glob("*.ipynb")) for source in code_cells(path, "parameters")]
 
-    return [cell.source for path in sorted(config.notebooks_dir().glob("*.ipynb"))
-            for cell in nbformat.read(path, as_version=4).cells
-            if cell.cell_type == "code" and "parameters" in cell.get("metadata", {}).get("tags", [])]
+
+def facts_inputs(snapshot_folder: Path) -> str:
+    """All the facts are made from: the snapshot's files, the code `analysis.facts` imports,
+    the hand labels and reference files, the notebooks' parameters cells, and the versions."""
+    return sha256(snapshot(snapshot_folder), code(["analysis.facts"]), files(reference_files()),
+                  *parameter_cells(), environment())
 
 
 @functools.cache

@@ -5,6 +5,10 @@ cells from notebooks that already hold outputs. So the executed notebooks are ke
 `_output/notebooks/` and Quarto renders a staging copy of the documents (`_build/`)
 in which the executed notebooks stand where the documents expect them; its results
 are then moved into `_output/`. The committed notebooks stay clean throughout.
+
+Each step runs only when its inputs changed (`analysis.fingerprint`). The heavy modules
+(nbformat, nbconvert, the analyses) are imported by the steps that use them, so that a
+report with nothing to do is done in seconds.
 """
 from __future__ import annotations
 
@@ -20,11 +24,9 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
 from rich.console import Console
 
-from analysis import atomic, build, config, documents, facts, fingerprint, notebooks, previews
+from analysis import atomic, config, documents, fingerprint
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 STAGED_SOURCES = ("_quarto.yml", "paper.qmd", "slides.qmd", "references.bib", "slides.scss")
@@ -77,10 +79,13 @@ def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str]
     executed = []
     for i, src in enumerate(sources, 1):
         dest = out / src.name
-        cells = [c.source for c in nbformat.read(src, as_version=4).cells if c.cell_type == "code"]
-        key = fingerprint.sha256(inputs, src.read_bytes(), fingerprint.notebook_code(cells))
+        key = fingerprint.sha256(inputs, src.read_bytes(), fingerprint.notebook_code(fingerprint.code_cells(src)))
 
         def run_one(src: Path = src, dest: Path = dest) -> tuple[list[Path], str]:
+            from nbconvert import HTMLExporter
+
+            from analysis import notebooks
+
             nb = notebooks.execute(src, dest, env)
             html, _ = HTMLExporter().from_notebook_node(nb)
             atomic.write_bytes(dest.with_suffix(".html"), html.encode())
@@ -97,6 +102,10 @@ class ReportError(RuntimeError):
 
 def check_embeds(root: Path, executed_dir: Path) -> None:
     """Fail before Quarto runs if a document embeds a label no executed notebook holds."""
+    import nbformat
+
+    from analysis import notebooks
+
     for name in documents.DOCUMENTS:
         for embed in documents.read(root / name).embeds:
             nb_path = executed_dir / Path(embed.notebook).name
@@ -113,6 +122,7 @@ def check_embeds(root: Path, executed_dir: Path) -> None:
 
 def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[str, str]) -> list[Path]:
     """Render paper and slides from a staging copy, then move the results into `_output/`; the documents."""
+    check_embeds(root, config.output_dir() / "notebooks")
     stage = config.project_root() / "_build"
     shutil.rmtree(stage, ignore_errors=True)
     (stage / "notebooks").mkdir(parents=True)
@@ -224,6 +234,8 @@ def run(snapshot: Path, force: bool = False) -> None:
                                 *env.values())
 
     def build_tables() -> tuple[list[Path], str]:
+        from analysis import build
+
         quality = build.build(snapshot, processed)
         tables = [processed / name for name in build.TABLES if (processed / name).is_file()]
         return tables, f"({quality['repositories']:,} repositories as of {quality['as_of']})"
@@ -231,21 +243,26 @@ def run(snapshot: Path, force: bool = False) -> None:
     once(store, "build", fingerprint.sha256(data, fingerprint.code(["analysis.build"]), fingerprint.environment()),
          f"building tidy tables from {snapshot}", build_tables)
 
-    facts_file = processed / facts.FACTS_FILE
+    facts_file = processed / config.FACTS_FILE
 
     def compute_facts() -> tuple[list[Path], str]:
-        facts.current()
+        from analysis import facts, notebooks
+
+        with notebooks.environment(env):
+            facts.current()
         return [facts_file], f"-> {facts_file}"
 
-    with notebooks.environment(env):
-        once(store, "facts", facts.inputs_sha256(), "computing the numbers the paper and slides state", compute_facts)
+    once(store, "facts", fingerprint.facts_inputs(snapshot), "computing the numbers the paper and slides state",
+         compute_facts)
     stated = json.loads(facts_file.read_text())
 
     executed = execute_notebooks(store, inputs, env, out / "notebooks")
-    check_embeds(root, out / "notebooks")
     made = fingerprint.sha256(fingerprint.files(executed), facts_file.read_bytes())
 
     def draw_previews() -> tuple[list[Path], str]:
+        from analysis import previews
+
+        check_embeds(root, out / "notebooks")
         shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
         return shown, f"({len(shown)} slides -> {out / 'slide-previews'})"
 

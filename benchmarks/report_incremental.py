@@ -23,18 +23,10 @@ from pathlib import Path
 import nbformat
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = ("analysis", "notebooks", "data/labels", "pyproject.toml", "_quarto.yml", "paper.qmd", "slides.qmd",
-           "references.bib", "slides.scss")
+sys.path.insert(0, str(REPO / "tests"))
+from project_copy import copy_sources  # noqa: E402
+
 TARGETS = {"no change": 0.08, "prose only": 0.5, "one notebook": 0.6}
-
-
-def copy_sources(dest: Path) -> None:
-    for name in SOURCES:
-        if (REPO / name).is_dir():
-            shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            dest.joinpath(name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO / name, dest / name)
 
 
 def timed_report(src: Path, snapshot: Path, *options: str) -> float:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO
+from project_copy import copy_sources
 
 from analysis import config, documents, notebooks
 
@@ -153,11 +153,6 @@ def test_quarto_renders_a_staging_copy_with_executed_notebooks(report, recorded_
     assert "rendering paper and slides with Quarto: skipped" in rerun
 
 
-#: What a copy of the project needs to run the report: the package, notebooks, hand labels and documents.
-SOURCES = ("analysis", "notebooks", "data/labels", "pyproject.toml", "_quarto.yml", "paper.qmd", "slides.qmd",
-           "references.bib", "slides.scss")
-
-
 @pytest.fixture(scope="module")
 def enriched(tmp_path_factory):
     """Collect from the fake GitHub with enrichment, then run the whole report on it from a copy of the sources.
@@ -175,10 +170,7 @@ def enriched(tmp_path_factory):
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": "t", live.TIME_SCALE_ENV: "0"}
         subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
                        env=env, check=True, capture_output=True, timeout=300)
-    src = tmp / "src"
-    for name in SOURCES:
-        copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy2
-        copy(REPO / name, src / name, **({"ignore": shutil.ignore_patterns("__pycache__")} if copy is shutil.copytree else {}))
+    src = copy_sources(tmp / "src")
     env = {**without_quarto(src), "PYTHONPATH": str(src),
            config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))}
     return src, snapshot, env, run_report(snapshot, env)
