@@ -42,9 +42,12 @@ def without_quarto(root: Path) -> dict[str, str]:
 
 
 def run_report(snapshot: Path, env: dict[str, str], *options: str) -> str:
-    """`python -m analysis report` as a user runs it; its console output."""
+    """`python -m analysis report` as a user runs it, in the project its env names; its console output.
+
+    It runs in the folder of the `PYTHONPATH` copy, if any: `python -m` imports from the working directory first.
+    """
     result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
-                            env=env, capture_output=True, text=True, timeout=900)
+                            env=env, cwd=env.get("PYTHONPATH"), capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
 
