@@ -1,11 +1,14 @@
 """Step fingerprints and the model cache: what a key covers, and when a step counts as stale."""
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import polars as pl
+from click.testing import CliRunner
 
-from analysis import fingerprint
+from analysis import fingerprint, report
+from analysis.cli import main
 from analysis.config import SOURCE_ROOT
 
 PACKAGE = SOURCE_ROOT / "analysis"
@@ -70,3 +73,17 @@ def test_model_cache_is_keyed_by_the_arguments(tmp_path: Path, monkeypatch):
     assert [total(one), total(one), total(two)] == [3, 3, 4]
     assert calls == [2, 2]  # the second call with `one` was read back
     assert len(list(fingerprint.models_dir().glob("*.pickle"))) == 2
+
+
+def test_force_reaches_the_report(tmp_path: Path, monkeypatch):
+    """`make report FORCE=1` asks for --force, and --force reaches the report (which then forgets every step)."""
+    def dry_run(*options: str) -> str:
+        return subprocess.run(["make", "-n", "report", f"SNAPSHOT={tmp_path}", *options], cwd=SOURCE_ROOT,
+                              capture_output=True, text=True, check=True).stdout
+
+    assert "--force" in dry_run("FORCE=1") and "--force" not in dry_run()
+    calls = []
+    monkeypatch.setattr(report, "run", lambda snapshot, force: calls.append(force))
+    for options in (["--force"], []):
+        assert CliRunner().invoke(main, ["report", "--snapshot", str(tmp_path), *options]).exit_code == 0
+    assert calls == [True, False]

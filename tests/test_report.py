@@ -249,6 +249,3 @@ def test_no_cached_figure_or_number_is_stale(enriched):
     assert top_repos().count("\\n|") < 6  # the header, its rule and three rows
     assert re.findall(r"^> executing notebook \d/\d: (\S+) \(", output, re.M) == ["02-eda.ipynb"], output
     assert "computing the numbers the paper and slides state: skipped" in output
-
-    forced = run_report(snapshot, env, "--force")
-    assert "skipped" not in forced
