@@ -13,10 +13,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import (
-    adoption, atomic, build, clusters, community, config, content, coverage, eda, fingerprint, growth, lda, players,
-    recency, survival,
-)
+from analysis import atomic, build, config, fingerprint
 
 FACTS_FILE = config.FACTS_FILE
 
@@ -32,6 +29,12 @@ def num(x: float | None, spec: str = ".2f") -> str:
 
 def compute(study: build.Study) -> dict[str, Any]:
     """Every number the documents state, formatted."""
+    # The analyses are imported here: the documents' cells import this module only to read the cached
+    # facts, in a kernel Quarto starts for each format, and importing them takes seconds.
+    from analysis import (
+        adoption, clusters, community, content, coverage, eda, growth, lda, players, recency, survival,
+    )
+
     repos, as_of = study.repos, study.as_of
     cover = coverage.overall(study.quality)
     mlops = max(study.quality["queries"], key=lambda q: q["total_count"] or 0)
