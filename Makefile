@@ -25,12 +25,15 @@ LAB_ARGS ?=
 # ALLOW_INCOMPLETE=1 analyses an interrupted or incomplete snapshot anyway (the documents say so).
 ALLOW_INCOMPLETE ?=
 export ALLOW_INCOMPLETE
+# FORCE=1: run every step of the report again, even those whose inputs are unchanged.
+FORCE ?=
 
 .PHONY: report test lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
 	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
+	@echo "                            (skips steps whose inputs are unchanged; FORCE=1 runs them all)"
 	@echo "make test                   run the test suite"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
@@ -42,7 +45,7 @@ $(INSTALLED): pyproject.toml Makefile
 	@touch $@
 
 report: $(INSTALLED)
-	$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
+	$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)") $(if $(filter 1,$(FORCE)),--force)
 
 test: $(INSTALLED)
 	$(PY) -m pytest

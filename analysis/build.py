@@ -25,7 +25,8 @@ REPOS_FILE = "repos.parquet"
 QUALITY_FILE = "quality.json"
 ENRICHMENT_FILE = "enrichment.parquet"
 MONTHLY_FILE = "pull_requests_monthly.parquet"
-OUTPUTS = (REPOS_FILE, QUALITY_FILE, ENRICHMENT_FILE, MONTHLY_FILE)
+#: Everything `build` may write.
+TABLES = (REPOS_FILE, QUALITY_FILE, ENRICHMENT_FILE, MONTHLY_FILE)
 
 
 def manifest_sha256(folder: Path) -> str:
@@ -53,7 +54,7 @@ def check_out(snapshot: Path, out: Path) -> None:
                             " written into; choose another folder")
     if target.exists() and not target.is_dir():
         raise SnapshotError(f"--out {out}: is a file, not a folder")
-    for name in OUTPUTS:
+    for name in TABLES:
         if (target / name).is_dir():
             raise SnapshotError(f"{out / name}: is a folder, where build writes a file; move it away")
 

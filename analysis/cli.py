@@ -89,12 +89,13 @@ def build(snapshot: Path, out: Path, allow_incomplete: bool) -> None:
 @main.command()
 @click.option("--snapshot", type=click.Path(path_type=Path), default=None,
               help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/).")
-def report(snapshot: Path | None) -> None:
-    """Build the data, execute the notebooks and render the paper and slides."""
+@click.option("--force", is_flag=True, help="Run every step again, even those whose inputs are unchanged.")
+def report(snapshot: Path | None, force: bool) -> None:
+    """Build the data, execute the notebooks and render the paper and slides (skipping unchanged steps)."""
     from analysis.report import ReportError, run
 
     try:
-        run(snapshot or config.snapshot_dir())
+        run(snapshot or config.snapshot_dir(), force)
     except ReportError as e:
         raise click.ClickException(str(e)) from None
 

@@ -17,6 +17,7 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from analysis.dates import YEAR_DAYS, years_since
+from analysis.fingerprint import cached
 
 SEED = 42
 FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
@@ -74,7 +75,12 @@ class Clustering:
     kmeans_silhouette: float
 
 
+@cached
 def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
+    """PCA, then DBSCAN with eps at the k-distance knee, and k-means with k by silhouette.
+
+    Neighbour searches use all cores; the result is cached on disk, keyed by its inputs.
+    """
     table = features(repos, as_of)
     scaled = StandardScaler().fit_transform(table.select(FEATURES).to_numpy())
     pca = PCA(random_state=SEED).fit(scaled)
@@ -82,13 +88,13 @@ def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
     components = max(2, int(np.searchsorted(np.cumsum(pca.explained_variance_ratio_), VARIANCE_KEPT) + 1))
     reduced = pca.transform(scaled)[:, :components]
     min_samples = 2 * components  # a common rule of thumb (Sander et al., 1998)
-    distances = NearestNeighbors(n_neighbors=min_samples).fit(reduced).kneighbors(reduced)[0][:, -1]
+    distances = NearestNeighbors(n_neighbors=min_samples, n_jobs=-1).fit(reduced).kneighbors(reduced)[0][:, -1]
     curve = np.sort(distances)
     eps = float(curve[knee(curve)])
     if eps <= 0:  # many identical repositories: use the smallest distance that separates any
         positive = curve[curve > 0]
         eps = float(positive.min()) if positive.size else 1e-6
-    db = DBSCAN(eps=eps, min_samples=min_samples).fit_predict(reduced)
+    db = DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit_predict(reduced)
     clustered = db >= 0
     db_sil = (float(silhouette_score(reduced[clustered], db[clustered]))
               if len(set(db[clustered])) > 1 else None)

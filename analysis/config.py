@@ -22,6 +22,8 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 ALLOW_INCOMPLETE_ENV = "ALLOW_INCOMPLETE"
 #: Environment variable naming the team's shared folder (default: `shared/` beside the checkout).
 SHARED_ENV = "MLOPS_SHARED_DIR"
+#: The numbers the documents state, beside a snapshot's tidy tables (written by `analysis.facts`).
+FACTS_FILE = "facts.json"
 
 
 class SnapshotNotFound(RuntimeError):

@@ -1,13 +1,12 @@
 """The numbers the paper and slides state in prose, computed once per snapshot.
 
 Both documents read the same facts, so a number means the same thing on a slide and in
-the paper; they are cached in the processed folder (facts.json), keyed on the snapshot's
-manifest checksum, because computing them runs the models (about half a minute).
+the paper; they are cached in the processed folder (facts.json), keyed on all they are
+made from (`fingerprint.facts_inputs`), because computing them runs the models.
 Values are formatted strings, ready for Quarto inline expressions.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,11 @@ from typing import Any
 import polars as pl
 
 from analysis import (
-    adoption, atomic, build, clusters, community, config, content, coverage, eda, growth, lda, parameters,
-    players, recency, survival, talk,
+    adoption, atomic, build, clusters, community, config, content, coverage, eda, fingerprint, growth, lda,
+    parameters, players, recency, survival, talk,
 )
 
-FACTS_FILE = "facts.json"
+FACTS_FILE = config.FACTS_FILE
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -233,24 +232,15 @@ def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
             f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks.")
 
 
-def code_sha256() -> str:
-    """A checksum of the analysis code, hand labels, the talk's values and the notebooks' parameters."""
-    digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE, content.KEY_LABELS_FILE, talk.STATED_FILE]:
-        digest.update(path.read_bytes())
-    digest.update(json.dumps(parameters.of_notebooks(), sort_keys=True, default=sorted).encode())
-    return digest.hexdigest()
-
-
 def current() -> dict[str, Any]:
     """The facts of the configured snapshot, computed on first use and cached beside its tables."""
     study = build.current()
     path: Path = config.processed_dir() / FACTS_FILE
-    code = code_sha256()
+    inputs = fingerprint.facts_inputs(config.snapshot_dir())
     if path.is_file():
         cached = json.loads(path.read_text())
-        if cached.get("manifest_sha256") == study.quality["manifest_sha256"] and cached.get("code_sha256") == code:
+        if cached.get("inputs_sha256") == inputs:
             return cached
-    facts = {**compute(study), "code_sha256": code}
+    facts = {**compute(study), "inputs_sha256": inputs}
     atomic.write_json(path, facts)
     return facts

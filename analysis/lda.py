@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
+from joblib import Parallel, delayed
 from scipy import sparse
 from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.model_selection import train_test_split
 
+from analysis.fingerprint import cached
 from analysis.text import clean, merge_inflections
 
 SEED = 42
@@ -94,19 +96,27 @@ def shortfall(repos: pl.DataFrame) -> str | None:
 GRID = (3, 4, 5, 6, 8, 10, 12, 15, 20)
 
 
+def score(counts: sparse.csr_matrix, binary: sparse.csr_matrix, train: np.ndarray, test: np.ndarray,
+          k: int) -> dict[str, float]:
+    """One grid point: coherence of the topics fitted on `train`, perplexity on `test`."""
+    model = fit(counts[train], k)
+    coherence = np.mean([npmi_coherence(binary, t) for t in top_term_indices(model)])
+    return {"k": k, "coherence": float(coherence), "perplexity": float(model.perplexity(counts[test]))}
+
+
+@cached
 def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID,
            domain_stop_words: Collection[str] = ()) -> TopicModel:
-    """Fit the grid on 80% of descriptions, pick k by coherence, refit it on all of them."""
+    """Fit the grid on 80% of descriptions, pick k by coherence, refit it on all of them.
+
+    The grid points are independent, so they are fitted on all cores (each with the same
+    seed as when fitted one by one); the result is cached on disk, keyed by its inputs.
+    """
     docs = documents(repos)
     counts, vocab = vectorize(docs["text"].to_list(), domain_stop_words)
     binary = (counts > 0).astype(np.int32).tocsr()
     train, test = train_test_split(np.arange(counts.shape[0]), test_size=0.2, random_state=SEED)
-    rows = []
-    for k in ks:
-        model = fit(counts[train], k)
-        coherence = np.mean([npmi_coherence(binary, t) for t in top_term_indices(model)])
-        rows.append({"k": k, "coherence": float(coherence), "perplexity": float(model.perplexity(counts[test]))})
-    grid = pl.DataFrame(rows)
+    grid = pl.DataFrame(Parallel(n_jobs=-1)(delayed(score)(counts, binary, train, test, k) for k in ks))
     best = int(grid.sort(["coherence", "k"], descending=[True, False])["k"][0])
     model = fit(counts, best)
     weights = model.components_ / model.components_.sum(axis=1, keepdims=True)

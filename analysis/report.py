@@ -5,10 +5,15 @@ cells from notebooks that already hold outputs. So the executed notebooks are ke
 `_output/notebooks/` and Quarto renders a staging copy of the documents (`_build/`)
 in which the executed notebooks stand where the documents expect them; its results
 are then moved into `_output/`. The committed notebooks stay clean throughout.
+
+Each step runs only when its inputs changed (`analysis.fingerprint`). The heavy modules
+(nbformat, nbconvert, the analyses) are imported by the steps that use them, so that a
+report with nothing to do is done in seconds.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -17,14 +22,12 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 
-import nbformat
-from nbconvert import HTMLExporter
 from rich.console import Console
 
-from analysis import atomic, config, documents, facts, notebooks, parameters, previews
-from analysis.build import build
+from analysis import atomic, config, documents, fingerprint
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 STAGED_SOURCES = ("_quarto.yml", "paper.qmd", "slides.qmd", "references.bib", "slides.scss")
@@ -34,6 +37,8 @@ INSTALL_QUARTO = (
     "run `.venv/bin/pip install -e '.[quarto]'` where GitHub can be reached (it downloads Quarto from there),\n"
     "then run `make report` again."
 )
+#: The documents Quarto renders into `_output/`.
+RENDERED = ("paper.html", "paper.pdf", "slides.html")
 #: The pyproject extra that installs Quarto (the `quarto-cli` package) into the venv.
 QUARTO_EXTRA = "quarto"
 #: quarto-cli downloads Quarto (about 150 MB) from GitHub while it installs; without GitHub, pip fails in
@@ -50,20 +55,47 @@ def done(start: float, detail: str = "") -> None:
     console.print(f"  done in {time.perf_counter() - start:.1f} s {detail}")
 
 
-def execute_notebooks(env: dict[str, str], out: Path) -> list[Path]:
-    """Execute every numbered notebook into `out`, with an HTML copy of each beside it."""
+def once(store: fingerprint.Store, name: str, key: str, message: str,
+         work: Callable[[], tuple[list[Path], str]]) -> list[Path]:
+    """Run a step unless it last ran on the same inputs (`key`), saying which and why; its outputs."""
+    why = store.why_stale(name, key)
+    if why is None:
+        console.print(f"[bold]>[/bold] {message}: skipped, its inputs are unchanged")
+        return store.fresh(name)
+    start = step(f"{message} ({why})")
+    outputs, detail = work()
+    store.record(name, key, outputs)
+    done(start, detail)
+    return outputs
+
+
+def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str], out: Path) -> list[Path]:
+    """Execute each numbered notebook whose inputs changed into `out`, with an HTML copy beside it.
+
+    A notebook's key covers its own content (parameters included) and the package code its
+    cells import. The notebooks read only the tidy tables, never each other, so one
+    notebook's edit re-executes that notebook alone.
+    """
     sources = sorted(config.notebooks_dir().glob("[0-9][0-9]-*.ipynb"))
     executed = []
     for i, src in enumerate(sources, 1):
-        start = step(f"executing notebook {i}/{len(sources)}: {src.name}")
         dest = out / src.name
-        try:
-            nb = notebooks.execute(src, dest, env)
-        except (notebooks.NotebookError, parameters.ParameterError) as e:
-            raise ReportError(str(e)) from None
-        html, _ = HTMLExporter().from_notebook_node(nb)
-        atomic.write_bytes(dest.with_suffix(".html"), html.encode())
-        done(start)
+        key = fingerprint.sha256(inputs, src.read_bytes(), fingerprint.notebook_code(fingerprint.code_cells(src)))
+
+        def run_one(src: Path = src, dest: Path = dest) -> tuple[list[Path], str]:
+            from nbconvert import HTMLExporter
+
+            from analysis import notebooks, parameters
+
+            try:
+                nb = notebooks.execute(src, dest, env)
+            except (notebooks.NotebookError, parameters.ParameterError) as e:
+                raise ReportError(str(e)) from None
+            html, _ = HTMLExporter().from_notebook_node(nb)
+            atomic.write_bytes(dest.with_suffix(".html"), html.encode())
+            return [dest, dest.with_suffix(".html")], ""
+
+        once(store, f"notebook {src.name}", key, f"executing notebook {i}/{len(sources)}: {src.name}", run_one)
         executed.append(dest)
     return executed
 
@@ -74,6 +106,10 @@ class ReportError(RuntimeError):
 
 def check_embeds(root: Path, executed_dir: Path) -> None:
     """Fail before Quarto runs if a document embeds a label no executed notebook holds."""
+    import nbformat
+
+    from analysis import notebooks
+
     for name in documents.DOCUMENTS:
         for embed in documents.read(root / name).embeds:
             nb_path = executed_dir / Path(embed.notebook).name
@@ -88,8 +124,9 @@ def check_embeds(root: Path, executed_dir: Path) -> None:
                 )
 
 
-def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[str, str]) -> None:
-    """Render paper and slides from a staging copy, then move the results into `_output/`."""
+def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[str, str]) -> list[Path]:
+    """Render paper and slides from a staging copy, then move the results into `_output/`; the documents."""
+    check_embeds(root, config.output_dir() / "notebooks")
     stage = config.project_root() / "_build"
     shutil.rmtree(stage, ignore_errors=True)
     (stage / "notebooks").mkdir(parents=True)
@@ -98,7 +135,6 @@ def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[
             shutil.copy2(root / name, stage / name)
     for nb in executed:
         shutil.copy2(nb, stage / "notebooks" / nb.name)
-    start = step("rendering paper and slides with Quarto")
     subprocess.run(
         [quarto, "render"], cwd=stage, check=True,
         env={**os.environ, **env, "QUARTO_PYTHON": sys.executable},
@@ -109,7 +145,11 @@ def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[
         if target.is_dir():
             shutil.rmtree(target)
         shutil.move(str(item), target)
-    done(start, f"-> {out}")
+    return [out / name for name in RENDERED if (out / name).is_file()]
+
+
+def quarto_version(quarto: str) -> str:
+    return subprocess.run([quarto, "--version"], capture_output=True, text=True, check=True).stdout.strip()
 
 
 def find_quarto(python: Path) -> str | None:
@@ -181,35 +221,72 @@ def install_quarto(python: Path) -> tuple[str | None, str]:
     return quarto, reason
 
 
-def run(snapshot: Path) -> None:
-    """The main job. Without Quarto it installs the `quarto` extra; failing that, it says so and lists what it made."""
+def run(snapshot: Path, force: bool = False) -> None:
+    """The main job, skipping each step whose inputs are unchanged (all of them run with `force`).
+
+    Without Quarto it installs the `quarto` extra; failing that, it says so and lists what it made.
+    """
     root = config.SOURCE_ROOT
     out = config.output_dir()
     snapshot = snapshot.resolve()
     processed = config.processed_dir(snapshot)
-
-    start = step(f"building tidy tables from {snapshot}")
-    quality = build(snapshot, processed)
-    done(start, f"({quality['repositories']:,} repositories as of {quality['as_of']})")
-
+    store = fingerprint.Store.load(out / fingerprint.STORE_FILE)
+    if force:
+        store.forget()
+        shutil.rmtree(fingerprint.models_dir(), ignore_errors=True)
+    data = fingerprint.snapshot(snapshot)
     env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
-    start = step("computing the numbers the paper and slides state")
-    with notebooks.environment(env):
-        stated = facts.current()
-    done(start, f"-> {processed / facts.FACTS_FILE}")
+    # What every analysis step reads besides its own code: the data, reference files and versions.
+    inputs = fingerprint.sha256(data, fingerprint.files(fingerprint.reference_files()), fingerprint.environment(),
+                                *env.values())
 
-    executed = execute_notebooks(env, out / "notebooks")
-    check_embeds(root, out / "notebooks")
-    start = step("drawing slide previews at the size the deck shows its figures")
-    shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
-    done(start, f"({len(shown)} slides -> {out / 'slide-previews'})")
+    def build_tables() -> tuple[list[Path], str]:
+        from analysis import build
+
+        quality = build.build(snapshot, processed)
+        tables = [processed / name for name in build.TABLES if (processed / name).is_file()]
+        return tables, f"({quality['repositories']:,} repositories as of {quality['as_of']})"
+
+    once(store, "build", fingerprint.sha256(data, fingerprint.code(["analysis.build"]), fingerprint.environment()),
+         f"building tidy tables from {snapshot}", build_tables)
+
+    facts_file = processed / config.FACTS_FILE
+
+    def compute_facts() -> tuple[list[Path], str]:
+        from analysis import facts, notebooks
+
+        with notebooks.environment(env):
+            facts.current()
+        return [facts_file], f"-> {facts_file}"
+
+    once(store, "facts", fingerprint.facts_inputs(snapshot), "computing the numbers the paper and slides state",
+         compute_facts)
+    stated = json.loads(facts_file.read_text())
+
+    executed = execute_notebooks(store, inputs, env, out / "notebooks")
+    made = fingerprint.sha256(fingerprint.files(executed), facts_file.read_bytes())
+
+    def draw_previews() -> tuple[list[Path], str]:
+        from analysis import previews
+
+        check_embeds(root, out / "notebooks")
+        shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
+        return shown, f"({len(shown)} slides -> {out / 'slide-previews'})"
+
+    once(store, "previews", fingerprint.sha256(made, (root / "slides.qmd").read_bytes(),
+                                               fingerprint.code(["analysis.previews"]), fingerprint.environment()),
+         "drawing slide previews at the size the deck shows its figures", draw_previews)
 
     python = Path(sys.executable)
     quarto, reason = find_quarto(python), ""
     if not quarto:
         quarto, reason = install_quarto(python)
     if quarto:
-        render_with_quarto(quarto, root, executed, env)
+        # The documents' own cells read the facts (analysis.facts), so its code is part of the key.
+        key = fingerprint.sha256(inputs, made, fingerprint.files((root / n for n in STAGED_SOURCES), root),
+                                 fingerprint.code(["analysis.facts"]), quarto_version(quarto))
+        once(store, "render", key, "rendering paper and slides with Quarto",
+             lambda: (render_with_quarto(quarto, root, executed, env), f"-> {out}"))
         console.print(f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}")
         return
     console.print(

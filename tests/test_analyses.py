@@ -52,9 +52,11 @@ def test_lda_finds_planted_topics_and_is_deterministic():
     rows = [{"description": " ".join(np.random.default_rng(i).permutation((a if i % 2 else b).split())),
              "created_at": "2021-01-01", "pushed_at": "2022-01-01"} for i in range(60)]
     repos = repos_frame(rows)
-    first, second = lda.choose(repos, ks=(2, 3)), lda.choose(repos, ks=(2, 3))
+    first, second = lda.choose.__wrapped__(repos, ks=(2, 3)), lda.choose.__wrapped__(repos, ks=(2, 3))
     assert first.k == 2
     assert first.terms.equals(second.terms) and first.assignments.equals(second.assignments)
+    cached = lda.choose(repos, ks=(2, 3))  # computed, or read back from the model cache: the same either way
+    assert cached.terms.equals(first.terms) and cached.grid.equals(first.grid)
     groups = first.assignments.join(repos.select("id", "description"), on="id")
     for topic in (1, 2):
         texts = groups.filter(pl.col("topic") == topic)["description"].to_list()

@@ -1,4 +1,8 @@
-"""`make report` end to end on the recorded snapshot, on a machine without Quarto."""
+"""`make report` end to end on the recorded snapshot, on a machine without Quarto.
+
+One executed report (the `report` fixture) serves every test that reads it; the test with
+a stand-in Quarto reruns the report in the same folder, where every other step is skipped.
+"""
 from __future__ import annotations
 
 import json
@@ -11,8 +15,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO
+from project_copy import copy_sources
 
-from analysis import documents, notebooks
+from analysis import config, documents, notebooks
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -36,17 +41,22 @@ def without_quarto(root: Path) -> dict[str, str]:
     return env
 
 
+def run_report(snapshot: Path, env: dict[str, str], *options: str) -> str:
+    """`python -m analysis report` as a user runs it, in the project its env names; its console output.
+
+    It runs in the folder of the `PYTHONPATH` copy, if any: `python -m` imports from the working directory first.
+    """
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
+                            env=env, cwd=env.get("PYTHONPATH"), capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
+
+
 @pytest.fixture(scope="module")
 def report(recorded_snapshot, tmp_path_factory):
     """Run the main job as a user would, into a temporary project folder, on a machine without Quarto."""
     root = tmp_path_factory.mktemp("project")
-    env = without_quarto(root)
-    result = subprocess.run(
-        [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
-        env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-    return root, result.stdout + result.stderr
+    return root, run_report(recorded_snapshot, without_quarto(root))
 
 
 def executed(root: Path, name: str) -> nbformat.NotebookNode:
@@ -107,6 +117,8 @@ def test_committed_notebooks_stay_clean(report):
 FAKE_QUARTO = """#!{python}
 # Stand-in for `quarto render`: checks what a real Quarto needs, then writes its outputs.
 import json, os, pathlib, sys
+if sys.argv[1:] == ["--version"]:
+    sys.exit(print("1.5.0"))
 assert sys.argv[1:] == ["render"], sys.argv
 here = pathlib.Path.cwd()
 assert (here / "_quarto.yml").is_file() and (here / "paper.qmd").is_file()
@@ -121,44 +133,56 @@ for name in ("paper.html", "paper.pdf", "slides.html"):
 """
 
 
-def test_quarto_renders_a_staging_copy_with_executed_notebooks(recorded_snapshot, tmp_path):
+def test_quarto_renders_a_staging_copy_with_executed_notebooks(report, recorded_snapshot, tmp_path):
+    """With Quarto found, a rerun in the same folder renders, and skips every step whose inputs are unchanged."""
+    root, _ = report
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     quarto = bin_dir / "quarto"
     quarto.write_text(FAKE_QUARTO.format(python=sys.executable))
     quarto.chmod(0o755)
-    root = tmp_path / "project"
     env = {
         **os.environ,
         "MLOPS_PROJECT_ROOT": str(root),
         "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
     }
-    result = subprocess.run(
-        [sys.executable, "-m", "analysis", "report", "--snapshot", str(recorded_snapshot)],
-        env=env, capture_output=True, text=True, timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    output = run_report(recorded_snapshot, env)
     for name in ("paper.html", "paper.pdf", "slides.html"):
         assert (root / "_output" / name).read_text() == "rendered"
     assert sorted(p.name for p in (root / "_output" / "notebooks").glob("*.ipynb")) == NOTEBOOKS
-    assert "Quarto is not installed" not in result.stderr
+    assert "Quarto is not installed" not in output
+    skipped = re.findall(r"^> (.+): skipped, its inputs are unchanged$", output, re.M)
+    assert len(skipped) == len(NOTEBOOKS) + 3, output  # the tables, the facts, each notebook, the previews
+    assert "rendering paper and slides with Quarto (never ran here)" in output
+    rerun = run_report(recorded_snapshot, env)
+    assert "rendering paper and slides with Quarto: skipped" in rerun
 
 
-def test_report_on_an_enriched_snapshot(tmp_path):
-    """Collect from the fake GitHub with enrichment, then run the whole report on it."""
+@pytest.fixture(scope="module")
+def enriched(tmp_path_factory):
+    """Collect from the fake GitHub with enrichment, then run the whole report on it from a copy of the sources.
+
+    The copy (imported first, through PYTHONPATH, by the report and the notebooks' kernels) lets the
+    tests edit the code, the labels and the notebooks without touching the checkout.
+    """
     from fake_github import FakeGitHub, make_repos
 
     from analysis.collection import live
 
-    snapshot = tmp_path / "raw" / "fake"
+    tmp = tmp_path_factory.mktemp("enriched")
+    snapshot = tmp / "raw" / "fake"
     with FakeGitHub(make_repos(400, seed=5)) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": "t", live.TIME_SCALE_ENV: "0"}
         subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
                        env=env, check=True, capture_output=True, timeout=300)
-    root = tmp_path / "project"
-    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
-                            env=without_quarto(root), capture_output=True, text=True, timeout=900)
-    assert result.returncode == 0, result.stderr[-3000:]
+    src = copy_sources(tmp / "src")
+    env = {**without_quarto(src), "PYTHONPATH": str(src),
+           config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))}
+    return src, snapshot, env, run_report(snapshot, env)
+
+
+def test_report_on_an_enriched_snapshot(enriched):
+    root, _, _, _ = enriched
     for name in NOTEBOOKS:
         nb = executed(root, name)
         assert not [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
@@ -198,3 +222,58 @@ def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
         assert "fewer than 50" in facts["lda_k"]
     if n == 120:
         assert "Python" not in facts["top_language"] and facts["hr_org"]
+def output_of(root: Path, name: str, label: str) -> str:
+    """What a labelled cell of an executed notebook shows (its text, table or image data)."""
+    cell = notebooks.labelled_cells(executed(root, name))[label]
+    return json.dumps([o.get("data", o.get("text")) for o in cell.outputs], sort_keys=True)
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_no_cached_figure_or_number_is_stale(enriched):
+    """Change the snapshot, the code, a hand label and a notebook's parameter: each shows in the output."""
+    root, snapshot, env, _ = enriched
+    facts_file = root / "data" / "processed" / "fake" / "facts.json"
+
+    def top_repos() -> str:
+        return output_of(root, "02-eda.ipynb", "tbl-top-repos")
+
+    # A value in the snapshot: the name of the most-starred repository, in the page that holds it.
+    pages = [p for p in snapshot.glob("*.json") if '"items"' in p.read_text()]
+    page, top = max(((p, item) for p in pages for item in json.loads(p.read_text())["items"]),
+                    key=lambda found: (found[1]["stargazers_count"], -found[1]["id"]))
+    body = json.loads(page.read_text())
+    next(item for item in body["items"] if item["id"] == top["id"])["full_name"] = "edited/by-the-test"
+    page.write_text(json.dumps(body))
+    run_report(snapshot, env)
+    assert json.loads(facts_file.read_text())["top_repo"] == "edited/by-the-test"
+    assert "edited/by-the-test" in top_repos()
+
+    # The code: the table of top repositories (notebook 02 and the facts) counts one star more.
+    stars = f"{top['stargazers_count'] + 1:,}"
+    replace_in(root / "analysis" / "eda.py", 'pl.col("stargazers_count").alias("stars")',
+               '(pl.col("stargazers_count") + 1).alias("stars")')
+    output = run_report(snapshot, env)
+    assert json.loads(facts_file.read_text())["top_repo_stars"] == stars and stars in top_repos()
+    assert "01-collect.ipynb: skipped" in output  # it imports nothing that changed
+
+    # A hand label: one repository labelled learning material becomes a tool.
+    learning = json.loads(facts_file.read_text())["learning_sample_share"]
+    figure = output_of(root, "04-discussion.ipynb", "fig-content-types")
+    labels = root / "data" / "labels" / "content_types.csv"
+    row = next(line for line in labels.read_text().splitlines() if line.endswith(",learning"))
+    replace_in(labels, row, row.removesuffix("learning") + "tool")
+    run_report(snapshot, env)
+    assert json.loads(facts_file.read_text())["learning_sample_share"] != learning
+    assert output_of(root, "04-discussion.ipynb", "fig-content-types") != figure
+
+    # A parameter of one notebook: only that notebook runs again.
+    replace_in(root / "notebooks" / "02-eda.ipynb", "eda.top_repos(repos, n=10)", "eda.top_repos(repos, n=3)")
+    output = run_report(snapshot, env)
+    assert top_repos().count("\\n|") < 6  # the header, its rule and three rows
+    assert re.findall(r"^> executing notebook \d/\d: (\S+) \(", output, re.M) == ["02-eda.ipynb"], output
+    assert "computing the numbers the paper and slides state: skipped" in output

@@ -1,0 +1,87 @@
+"""Benchmark `make report` on small edits against a cold report, all measured in this run.
+
+In a copy of the sources (so the checkout is never edited), it times, one after another:
+a cold report (`--force`, model cache emptied), a rerun with nothing changed, a rerun after
+a prose edit to paper.qmd, and a rerun after an edit to one notebook. Each is reported as a
+ratio to the cold run. Targets: no change <= 0.08, prose only <= 0.5, one notebook <= 0.6.
+
+    PATH=/opt/quarto/bin:$PATH python benchmarks/report_incremental.py \\
+        --snapshot ../shared/data/github-search-2023-01
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+from project_copy import copy_sources  # noqa: E402
+
+TARGETS = {"no change": 0.08, "prose only": 0.5, "one notebook": 0.6}
+
+
+def timed_report(src: Path, snapshot: Path, *options: str) -> float:
+    """Seconds one `python -m analysis report` takes in the copy (its console output is kept in the copy)."""
+    env = {**os.environ, "PYTHONPATH": str(src), "MLOPS_SHARED_DIR": os.environ.get(
+        "MLOPS_SHARED_DIR", str(REPO.parent / "shared"))}
+    env.pop("MLOPS_PROJECT_ROOT", None)
+    env.pop("MLOPS_OUTPUT_DIR", None)
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
+                            cwd=src, env=env, capture_output=True, text=True)
+    elapsed = time.perf_counter() - start
+    (src / "benchmark.log").open("a").write(result.stderr)
+    if result.returncode:
+        sys.exit(f"report failed:\n{result.stderr[-3000:]}")
+    return elapsed
+
+
+def edit_notebook(path: Path) -> None:
+    """A one-line edit to the notebook's last code cell, as a person changing an analysis would make."""
+    nb = nbformat.read(path, as_version=4)
+    cell = [c for c in nb.cells if c.cell_type == "code"][-1]
+    cell.source += "\n# edited by benchmarks/report_incremental.py"
+    nbformat.write(nb, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--snapshot", type=Path, default=REPO.parent / "shared" / "data" / "github-search-2023-01")
+    parser.add_argument("--notebook", default="03-modeling.ipynb", help="the notebook to edit")
+    args = parser.parse_args()
+    if not shutil.which("quarto"):
+        sys.exit("Quarto is not on PATH: the render is most of an incremental report, so it must be measured")
+    with tempfile.TemporaryDirectory(prefix="report-incremental-") as tmp:
+        src = Path(tmp)
+        copy_sources(src)
+        snapshot = args.snapshot.resolve()
+        seconds = {"cold": timed_report(src, snapshot, "--force")}
+        seconds["no change"] = timed_report(src, snapshot)
+        with (src / "paper.qmd").open("a") as paper:
+            paper.write("\nA sentence added by the benchmark.\n")
+        seconds["prose only"] = timed_report(src, snapshot)
+        edit_notebook(src / "notebooks" / args.notebook)
+        seconds["one notebook"] = timed_report(src, snapshot)
+    cold = seconds["cold"]
+    rows = {name: {"seconds": round(s, 1), "ratio": round(s / cold, 3), "target": TARGETS.get(name)}
+            for name, s in seconds.items()}
+    print(f"{'run':<14}{'seconds':>9}{'ratio':>8}{'target':>8}")
+    for name, row in rows.items():
+        met = "" if row["target"] is None else ("  ok" if row["ratio"] <= row["target"] else "  MISSED")
+        print(f"{name:<14}{row['seconds']:>9.1f}{row['ratio']:>8.3f}{row['target'] or '':>8}{met}")
+    results = REPO / "benchmarks" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "report_incremental.json").write_text(json.dumps(rows, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
