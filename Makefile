@@ -1,5 +1,7 @@
 # `make report` is the main job; `make test` runs the tests. Both create .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# uv installs .venv from uv.lock and regenerates the lock (`make lock`): the version uv.lock names.
+UV_VERSION := 0.13.9
 # The project's Jupyter kernel: its own name, so that no other Jupyter takes it for the stock python3.
 KERNEL := mlops-ecosystem
 # In an activated conda environment made from environment.yml (`conda activate mlops-ecosystem`),
@@ -7,10 +9,13 @@ KERNEL := mlops-ecosystem
 ifeq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
 ENV_DIR := $(CONDA_PREFIX)
 INSTALL := $(ENV_DIR)/bin/python -m pip install --quiet --no-deps -e .
+UV := $(ENV_DIR)/bin/uv
 else
 ENV_DIR := .venv
-INSTALL := $(PYTHON) -m venv $(ENV_DIR) && $(ENV_DIR)/bin/python -m pip install --quiet --upgrade pip \
-	&& $(ENV_DIR)/bin/python -m pip install --quiet -e '.[test]'
+UV := $(ENV_DIR)/bin/uv
+# Exactly the versions in uv.lock. --inexact keeps what the lock does not name: pip, and a Quarto that
+# `make report` installed.
+INSTALL := UV_PROJECT_ENVIRONMENT=$(ENV_DIR) $(UV) sync --quiet --locked --inexact --extra test --extra lint
 endif
 PY := $(ENV_DIR)/bin/python
 INSTALLED := $(ENV_DIR)/.mlops-ecosystem-installed
@@ -23,16 +28,24 @@ export SNAPSHOT
 # Extra arguments for `jupyter lab`, e.g. LAB_ARGS="--no-browser --port 8890 --ip 0.0.0.0".
 LAB_ARGS ?=
 
-.PHONY: report test lab collect clean help
+.PHONY: report test lint lock lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
 	@echo "make test                   run the test suite"
+	@echo "make lint                   linter, formatter check, type checker, notebooks without outputs"
+	@echo "make lock                   update uv.lock to pyproject.toml (then commit both)"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
 
-$(INSTALLED): pyproject.toml Makefile
+ifneq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
+# A machine with only Python and make: pip bootstraps the pinned uv into a new .venv.
+$(UV): Makefile
 	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+	$(PYTHON) -m venv $(ENV_DIR) && $(ENV_DIR)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+endif
+
+$(INSTALLED): pyproject.toml uv.lock Makefile | $(UV)
 	$(INSTALL)
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))" >/dev/null
 	@touch $@
@@ -42,6 +55,15 @@ report: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check analysis tests benchmarks
+	$(PY) -m ruff format --check analysis tests benchmarks
+	$(PY) -m mypy
+	$(PY) -m nbstripout --verify notebooks/*.ipynb
+
+lock: | $(UV)
+	$(UV) lock
 
 lab: $(INSTALLED)
 	$(PY) -m jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
