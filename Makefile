@@ -12,13 +12,17 @@ INSTALL := $(ENV_DIR)/bin/python -m pip install --quiet --no-deps -e .
 UV := $(ENV_DIR)/bin/uv
 else
 ENV_DIR := .venv
-UV := $(ENV_DIR)/bin/uv
-# Exactly the versions in uv.lock. --inexact keeps what the lock does not name: pip, and a Quarto that
-# `make report` installed.
-INSTALL := UV_PROJECT_ENVIRONMENT=$(ENV_DIR) $(UV) sync --quiet --locked --inexact --extra test --extra lint
+# The pinned uv is installed once per machine, outside .venv, so a new .venv takes seconds.
+UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlops-ecosystem/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+# Exactly the versions in uv.lock, plus pip (`make report` may pip-install Quarto). --inexact keeps what the
+# lock does not name: pip, and that Quarto.
+INSTALL := $(UV) venv --quiet --seed --allow-existing --python $(PYTHON) $(ENV_DIR) \
+	&& UV_PROJECT_ENVIRONMENT=$(ENV_DIR) $(UV) sync --quiet --locked --inexact --extra test --extra lint
 endif
 PY := $(ENV_DIR)/bin/python
 INSTALLED := $(ENV_DIR)/.mlops-ecosystem-installed
+NEED_PYTHON := @test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 # A recorded snapshot to analyse, e.g. SNAPSHOT=../shared/data/github-search-2023-01. A relative path is
 # made absolute here, from where make was run, so notebooks (whose kernels run in notebooks/) find it too.
 # Empty: the newest snapshot under data/raw/.
@@ -39,13 +43,14 @@ help:
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
 
 ifneq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
-# A machine with only Python and make: pip bootstraps the pinned uv into a new .venv.
-$(UV): Makefile
-	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
-	$(PYTHON) -m venv $(ENV_DIR) && $(ENV_DIR)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+# A machine with only Python and make: pip installs the pinned uv into a venv of its own.
+$(UV):
+	$(NEED_PYTHON)
+	$(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 endif
 
 $(INSTALLED): pyproject.toml uv.lock Makefile | $(UV)
+	$(NEED_PYTHON)
 	$(INSTALL)
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))" >/dev/null
 	@touch $@
