@@ -20,6 +20,7 @@ from analysis import (
 )
 
 FACTS_FILE = "facts.json"
+LOCK_FILE = config.SOURCE_ROOT / "uv.lock"
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -65,6 +66,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
+        "lock_sha256": lock_sha256(),
         "n_repos": f"{cover['repositories']:,}",
         "queries": " and ".join(q["query"] for q in study.quality["queries"]),
         "mlops_query": mlops["query"],
@@ -157,10 +159,16 @@ def community_sentence(sizes: pl.DataFrame) -> str:
             f" {sizes['total'][2]:,} code contributors (pull-request authors), counted once per repository.")
 
 
+def lock_sha256() -> str:
+    """The checksum of uv.lock, which pins every package that ran: with the manifest's, it names a run."""
+    return hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()
+
+
 def code_sha256() -> str:
-    """A checksum of the analysis code, the hand labels and the notebooks' parameters: a change recomputes the facts."""
+    """A checksum of the analysis code, the hand labels, the lock and the notebooks' parameters: a change
+    recomputes the facts."""
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE]:
+    for path in sorted(Path(__file__).parent.glob("*.py")) + [content.LABELS_FILE, LOCK_FILE]:
         digest.update(path.read_bytes())
     digest.update(json.dumps(parameters.of_notebooks(), sort_keys=True, default=sorted).encode())
     return digest.hexdigest()
