@@ -42,7 +42,8 @@ print(json.dumps({"seconds": elapsed, "import_seconds": imported - start, "count
 def synthesize(recorded: Path, dest: Path, factor: int) -> int:
     """Write `factor` copies of every recorded page, with fresh ids; return the number of items."""
     manifest = json.loads((recorded / "manifest.json").read_text())
-    requests, items = [], 0
+    requests: list[dict] = []
+    items = 0
     for copy in range(factor):
         for request in manifest["requests"]:
             body = json.loads((recorded / request["file"]).read_text())
@@ -80,7 +81,7 @@ def main() -> None:
         items = synthesize(args.recorded, snap, args.factor)
         size_mb = sum(p.stat().st_size for p in snap.iterdir()) / 2**20
         print(f"synthetic snapshot: {items:,} items in {len(list(snap.iterdir())) - 1} files, {size_mb:,.0f} MB")
-        runs = {"json": [], "build": []}
+        runs: dict[str, list[dict]] = {"json": [], "build": []}
         for _ in range(args.repeat):  # interleaved, so both see the same machine state
             for mode in runs:
                 runs[mode].append(measure(snap, work / "out", mode))
