@@ -65,7 +65,7 @@ lint: $(INSTALLED)
 	$(PY) -m ruff check analysis tests benchmarks
 	$(PY) -m ruff format --check analysis tests benchmarks
 	$(PY) -m mypy
-	$(PY) -m nbstripout --verify notebooks/*.ipynb
+	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
 
 lock: | $(UV)
 	$(UV) lock
