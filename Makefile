@@ -9,12 +9,15 @@ KERNEL := mlops-ecosystem
 ifeq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
 ENV_DIR := $(CONDA_PREFIX)
 INSTALL := $(ENV_DIR)/bin/python -m pip install --quiet --no-deps -e .
+# uv comes with environment.yml: make installs none.
 UV := $(ENV_DIR)/bin/uv
+NEW_UV :=
 else
 ENV_DIR := .venv
 # The pinned uv is installed once per machine, outside .venv, so a new .venv takes seconds.
 UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlops-ecosystem/uv-$(UV_VERSION)
 UV := $(UV_HOME)/bin/uv
+NEW_UV := $(UV)
 # Exactly the versions in uv.lock, plus pip (`make report` may pip-install Quarto). --inexact keeps what the
 # lock does not name: pip, and that Quarto.
 INSTALL := $(UV) venv --quiet --seed --allow-existing --python $(PYTHON) $(ENV_DIR) \
@@ -42,14 +45,14 @@ help:
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
 
-ifneq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
+ifneq ($(NEW_UV),)
 # A machine with only Python and make: pip installs the pinned uv into a venv of its own.
-$(UV):
+$(NEW_UV):
 	$(NEED_PYTHON)
 	$(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet uv==$(UV_VERSION)
 endif
 
-$(INSTALLED): pyproject.toml uv.lock Makefile | $(UV)
+$(INSTALLED): pyproject.toml uv.lock Makefile | $(NEW_UV)
 	$(NEED_PYTHON)
 	$(INSTALL)
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))" >/dev/null
@@ -67,7 +70,7 @@ lint: $(INSTALLED)
 	$(PY) -m mypy
 	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
 
-lock: | $(UV)
+lock: | $(NEW_UV)
 	$(UV) lock
 
 lab: $(INSTALLED)
