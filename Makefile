@@ -1,5 +1,7 @@
 # `make report` is the main job; `make test` runs the tests. Both create .venv on first use.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# uv installs .venv from uv.lock and regenerates the lock (`make lock`): the version uv.lock names.
+UV_VERSION := 0.13.9
 # The project's Jupyter kernel: its own name, so that no other Jupyter takes it for the stock python3.
 KERNEL := mlops-ecosystem
 # In an activated conda environment made from environment.yml (`conda activate mlops-ecosystem`),
@@ -7,13 +9,23 @@ KERNEL := mlops-ecosystem
 ifeq ($(CONDA_DEFAULT_ENV),mlops-ecosystem)
 ENV_DIR := $(CONDA_PREFIX)
 INSTALL := $(ENV_DIR)/bin/python -m pip install --quiet --no-deps -e .
+# uv comes with environment.yml: make installs none.
+UV := $(ENV_DIR)/bin/uv
+NEW_UV :=
 else
 ENV_DIR := .venv
-INSTALL := $(PYTHON) -m venv $(ENV_DIR) && $(ENV_DIR)/bin/python -m pip install --quiet --upgrade pip \
-	&& $(ENV_DIR)/bin/python -m pip install --quiet -e '.[test]'
+# The pinned uv is installed once per machine, outside .venv, so a new .venv takes seconds.
+UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlops-ecosystem/uv-$(UV_VERSION)
+UV := $(UV_HOME)/bin/uv
+NEW_UV := $(UV)
+# Exactly the versions in uv.lock, plus pip (`make report` may pip-install Quarto). --inexact keeps what the
+# lock does not name: pip, and that Quarto.
+INSTALL := $(UV) venv --quiet --seed --allow-existing --python $(PYTHON) $(ENV_DIR) \
+	&& UV_PROJECT_ENVIRONMENT=$(ENV_DIR) $(UV) sync --quiet --locked --inexact --extra test --extra lint
 endif
 PY := $(ENV_DIR)/bin/python
 INSTALLED := $(ENV_DIR)/.mlops-ecosystem-installed
+NEED_PYTHON := @test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
 # A recorded snapshot to analyse, e.g. SNAPSHOT=../shared/data/github-search-2023-01. A relative path is
 # made absolute here, from where make was run, so notebooks (whose kernels run in notebooks/) find it too.
 # Empty: the newest snapshot under data/raw/.
@@ -28,18 +40,27 @@ export ALLOW_INCOMPLETE
 # FORCE=1: run every step of the report again, even those whose inputs are unchanged.
 FORCE ?=
 
-.PHONY: report test lab collect clean help
+.PHONY: report test lint typecheck lock lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
 	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
 	@echo "                            (skips steps whose inputs are unchanged; FORCE=1 runs them all)"
 	@echo "make test                   run the test suite"
+	@echo "make lint                   linter, formatter check, type checker, notebooks without outputs"
+	@echo "make lock                   update uv.lock to pyproject.toml (then commit both)"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
 
-$(INSTALLED): pyproject.toml Makefile
-	@test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
+ifneq ($(NEW_UV),)
+# A machine with only Python and make: pip installs the pinned uv into a venv of its own.
+$(NEW_UV):
+	$(NEED_PYTHON)
+	$(PYTHON) -m venv $(UV_HOME) && $(UV_HOME)/bin/python -m pip install --quiet uv==$(UV_VERSION)
+endif
+
+$(INSTALLED): pyproject.toml uv.lock Makefile | $(NEW_UV)
+	$(NEED_PYTHON)
 	$(INSTALL)
 	$(PY) -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python 3 ($(KERNEL))" >/dev/null
 	@touch $@
@@ -49,6 +70,18 @@ report: $(INSTALLED)
 
 test: $(INSTALLED)
 	$(PY) -m pytest
+
+lint: $(INSTALLED)
+	$(PY) -m ruff check analysis tests benchmarks
+	$(PY) -m ruff format --check analysis tests benchmarks
+	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
+
+# The type check: configured in pyproject.toml, not yet clean, so not yet part of lint or CI.
+typecheck: $(INSTALLED)
+	$(PY) -m mypy
+
+lock: | $(NEW_UV)
+	$(UV) lock
 
 lab: $(INSTALLED)
 	$(PY) -m jupyter lab notebooks/ $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)

@@ -3,6 +3,7 @@
 Data flows one way: snapshot (raw API responses) -> `analysis build` -> tidy tables
 -> analysis functions -> plots and tables -> notebooks -> Quarto documents.
 """
+
 from analysis import captions
 
 captions.register()

@@ -4,6 +4,7 @@ Cloud terms are matched as whole words of the topics (also split at hyphens) and
 the cleaned description. The term lists are part of the method and are printed in the
 paper from CLOUD_TERMS, DATA_TOPICS and ML_TOPICS.
 """
+
 from __future__ import annotations
 
 import itertools
@@ -23,11 +24,39 @@ CLOUD_TERMS: dict[str, tuple[str, ...]] = {
     "Terraform / IaC": ("terraform", "pulumi", "cloudformation", "cdk", "iac"),
 }
 #: Data-engineering topics (the DataOps side) and ML topics (the MLOps side).
-DATA_TOPICS = ("dataops", "data-engineering", "etl", "elt", "airflow", "data-pipeline", "data-pipelines",
-               "dbt", "spark", "kafka", "data-quality", "data-warehouse", "dagster", "prefect", "big-data")
-ML_TOPICS = ("machine-learning", "deep-learning", "pytorch", "tensorflow", "model-serving", "model-deployment",
-             "computer-vision", "nlp", "scikit-learn", "keras", "model-monitoring", "experiment-tracking",
-             "deep-neural-networks", "model-management")
+DATA_TOPICS = (
+    "dataops",
+    "data-engineering",
+    "etl",
+    "elt",
+    "airflow",
+    "data-pipeline",
+    "data-pipelines",
+    "dbt",
+    "spark",
+    "kafka",
+    "data-quality",
+    "data-warehouse",
+    "dagster",
+    "prefect",
+    "big-data",
+)
+ML_TOPICS = (
+    "machine-learning",
+    "deep-learning",
+    "pytorch",
+    "tensorflow",
+    "model-serving",
+    "model-deployment",
+    "computer-vision",
+    "nlp",
+    "scikit-learn",
+    "keras",
+    "model-monitoring",
+    "experiment-tracking",
+    "deep-neural-networks",
+    "model-management",
+)
 
 
 def terms_of(row: dict) -> set[str]:
@@ -49,7 +78,7 @@ def cloud_prevalence(repos: pl.DataFrame) -> pl.DataFrame:
     hits_any = [False] * len(terms)
     for provider, words in CLOUD_TERMS.items():
         hits = [bool(t & set(words)) for t in terms]
-        hits_any = [a or h for a, h in zip(hits_any, hits)]
+        hits_any = [a or h for a, h in zip(hits_any, hits, strict=False)]
         rows.append({"provider": provider, "repos": sum(hits), "share": sum(hits) / len(terms)})
     rows.append({"provider": "Any of these", "repos": sum(hits_any), "share": sum(hits_any) / len(terms)})
     return pl.DataFrame(rows)
@@ -58,8 +87,10 @@ def cloud_prevalence(repos: pl.DataFrame) -> pl.DataFrame:
 def topic_cooccurrence(repos: pl.DataFrame, topics: tuple[str, ...]) -> pl.DataFrame:
     """Pairs of the given topics and the number of repositories carrying both (diagonal: one)."""
     sets = [set(t or []) for t in repos["topics"].to_list()]
-    rows = [{"a": a, "b": b, "repos": sum(1 for s in sets if a in s and b in s)}
-            for a, b in itertools.product(topics, topics)]
+    rows = [
+        {"a": a, "b": b, "repos": sum(1 for s in sets if a in s and b in s)}
+        for a, b in itertools.product(topics, topics)
+    ]
     return pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String, "repos": pl.Int64})
 
 
@@ -99,5 +130,4 @@ def overlap(repos: pl.DataFrame, data: tuple[str, ...], ml: tuple[str, ...]) -> 
     sets = [set(t or []) for t in repos["topics"].to_list()]
     with_data = [s for s in sets if s & set(data)]
     share = sum(1 for s in with_data if s & set(ml)) / len(with_data) if with_data else float("nan")
-    return {"data_repos": len(with_data), "data_with_ml_share": share,
-            "ml_repos": sum(1 for s in sets if s & set(ml))}
+    return {"data_repos": len(with_data), "data_with_ml_share": share, "ml_repos": sum(1 for s in sets if s & set(ml))}

@@ -3,6 +3,7 @@
 Everything is read and checked before anything is written, and the outputs are
 written together atomically, so a bad snapshot leaves the output folder untouched.
 """
+
 from __future__ import annotations
 
 import gc
@@ -50,8 +51,10 @@ def check_out(snapshot: Path, out: Path) -> None:
     """Refuse an --out that would write into the raw snapshot or cannot take the tables."""
     raw, target = snapshot.resolve(), out.resolve()
     if target == raw or raw in target.parents:
-        raise SnapshotError(f"--out {out}: inside the snapshot {snapshot}, whose raw responses are never"
-                            " written into; choose another folder")
+        raise SnapshotError(
+            f"--out {out}: inside the snapshot {snapshot}, whose raw responses are never"
+            " written into; choose another folder"
+        )
     if target.exists() and not target.is_dir():
         raise SnapshotError(f"--out {out}: is a file, not a folder")
     for name in TABLES:
@@ -147,8 +150,10 @@ def current() -> Study:
     snapshot = config.snapshot_dir()
     out = config.processed_dir(snapshot)
     quality_path = out / QUALITY_FILE
-    if not (out / REPOS_FILE).is_file() or not quality_path.is_file() or (
-        json.loads(quality_path.read_text()).get("manifest_sha256") != manifest_sha256(snapshot)
+    if (
+        not (out / REPOS_FILE).is_file()
+        or not quality_path.is_file()
+        or (json.loads(quality_path.read_text()).get("manifest_sha256") != manifest_sha256(snapshot))
     ):
         build(snapshot, out)
     return load(out)

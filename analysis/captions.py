@@ -5,6 +5,7 @@ JupyterLab shows only as a comment. Registered in an interactive kernel, this sh
 the cell's output too, with the notebook's parameters filled in. Under `make report` it stays
 off: Quarto prints the caption there, and a second one would land in the documents.
 """
+
 from __future__ import annotations
 
 import os

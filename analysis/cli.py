@@ -3,6 +3,7 @@
 No traceback reaches the user: every failure ends as one line naming the problem, and
 the full trace is printed only under `--debug`. Neither ever shows a token.
 """
+
 from __future__ import annotations
 
 import os
@@ -65,12 +66,21 @@ def main(debug: bool) -> None:
 
 
 @main.command()
-@click.option("--snapshot", "snapshot", type=click.Path(path_type=Path), required=True,
-              help="Snapshot folder: manifest.json plus recorded API responses.")
-@click.option("--out", type=click.Path(path_type=Path), required=True,
-              help="Folder for repos.parquet and quality.json.")
-@click.option("--allow-incomplete", is_flag=True,
-              help="Build an interrupted or incomplete snapshot anyway (quality.json says so).")
+@click.option(
+    "--snapshot",
+    "snapshot",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Snapshot folder: manifest.json plus recorded API responses.",
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path), required=True, help="Folder for repos.parquet and quality.json."
+)
+@click.option(
+    "--allow-incomplete",
+    is_flag=True,
+    help="Build an interrupted or incomplete snapshot anyway (quality.json says so).",
+)
 def build(snapshot: Path, out: Path, allow_incomplete: bool) -> None:
     """Turn a snapshot into tidy tables."""
     from analysis.build import build as run_build
@@ -87,8 +97,12 @@ def build(snapshot: Path, out: Path, allow_incomplete: bool) -> None:
 
 
 @main.command()
-@click.option("--snapshot", type=click.Path(path_type=Path), default=None,
-              help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/).")
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/).",
+)
 @click.option("--force", is_flag=True, help="Run every step again, even those whose inputs are unchanged.")
 def report(snapshot: Path | None, force: bool) -> None:
     """Build the data, execute the notebooks and render the paper and slides (skipping unchanged steps)."""
@@ -102,15 +116,20 @@ def report(snapshot: Path | None, force: bool) -> None:
 
 @main.command()
 @click.option("--topic", "topics", multiple=True, help="A GitHub topic (repeatable); default: the talk's.")
-@click.option("--query", "queries", multiple=True,
-              help='Any search string (repeatable), e.g. "topic:model-management -topic:mlops".')
+@click.option(
+    "--query",
+    "queries",
+    multiple=True,
+    help='Any search string (repeatable), e.g. "topic:model-management -topic:mlops".',
+)
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Snapshot folder to write.")
-@click.option("--enrich/--no-enrich", default=True, show_default=True,
-              help="Also enrich the repositories (needs a token).")
-@click.option("--allow-incomplete", is_flag=True,
-              help="Exit 0 even when some date slices stay short of their total_count.")
-def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich: bool,
-            allow_incomplete: bool) -> None:
+@click.option(
+    "--enrich/--no-enrich", default=True, show_default=True, help="Also enrich the repositories (needs a token)."
+)
+@click.option(
+    "--allow-incomplete", is_flag=True, help="Exit 0 even when some date slices stay short of their total_count."
+)
+def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich: bool, allow_incomplete: bool) -> None:
     """Record a snapshot of GitHub search results (resumable: run again to finish)."""
     from analysis.collection import live, search
 

@@ -4,6 +4,7 @@ Counts (stars, forks, open issues) span five orders of magnitude, so they enter 
 log1p: on the raw scale a handful of famous projects would be the only variance PCA
 and DBSCAN see. Ages are in years; `has_*` flags are 0/1 (missing counts as 0).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -96,28 +97,40 @@ def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
         eps = float(positive.min()) if positive.size else 1e-6
     db = DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit_predict(reduced)
     clustered = db >= 0
-    db_sil = (float(silhouette_score(reduced[clustered], db[clustered]))
-              if len(set(db[clustered])) > 1 else None)
-    km_scores = {k: silhouette_score(reduced, KMeans(k, n_init=10, random_state=SEED).fit_predict(reduced))
-                 for k in range(2, 9)}
+    db_sil = float(silhouette_score(reduced[clustered], db[clustered])) if len(set(db[clustered])) > 1 else None
+    km_scores = {
+        k: silhouette_score(reduced, KMeans(k, n_init=10, random_state=SEED).fit_predict(reduced)) for k in range(2, 9)
+    }
     km_k = max(km_scores, key=km_scores.get)
     km = KMeans(km_k, n_init=10, random_state=SEED).fit_predict(reduced)
     points = table.select("id").with_columns(
-        pl.Series("pc1", reduced[:, 0]), pl.Series("pc2", reduced[:, 1]),
-        pl.Series("dbscan", db), pl.Series("kmeans", km + 1),
+        pl.Series("pc1", reduced[:, 0]),
+        pl.Series("pc2", reduced[:, 1]),
+        pl.Series("dbscan", db),
+        pl.Series("kmeans", km + 1),
     )
     return Clustering(
         points=points,
         kdistance=pl.DataFrame({"rank": np.arange(len(curve)), "distance": curve}),
-        eps=eps, min_samples=min_samples, components=components,
+        eps=eps,
+        min_samples=min_samples,
+        components=components,
         explained=[float(v) for v in pca.explained_variance_ratio_[:components]],
-        dbscan_silhouette=db_sil, noise_share=float((~clustered).mean()),
-        kmeans_k=km_k, kmeans_silhouette=float(km_scores[km_k]),
+        dbscan_silhouette=db_sil,
+        noise_share=float((~clustered).mean()),
+        kmeans_k=km_k,
+        kmeans_silhouette=float(km_scores[km_k]),
     )
 
 
-def profile(c: Clustering, repos: pl.DataFrame, as_of: str, topics: pl.DataFrame,
-            topic_names: dict[int, str], by: str = "dbscan") -> pl.DataFrame:
+def profile(
+    c: Clustering,
+    repos: pl.DataFrame,
+    as_of: str,
+    topics: pl.DataFrame,
+    topic_names: dict[int, str],
+    by: str = "dbscan",
+) -> pl.DataFrame:
     """Per cluster: size, median stars, age (years) and days since the last push, dominant LDA topic, examples."""
     joined = (
         c.points.join(features(repos, as_of), on="id")
@@ -128,13 +141,15 @@ def profile(c: Clustering, repos: pl.DataFrame, as_of: str, topics: pl.DataFrame
     for label in sorted(joined[by].unique().to_list()):
         members = joined.filter(pl.col(by) == label).sort("stargazers_count", descending=True)
         dominant = members["topic"].drop_nulls().mode().sort()
-        rows.append({
-            "cluster": "noise" if label < 0 else str(label),
-            "size": members.height,
-            "median_stars": round(float(members["stargazers_count"].median())),
-            "median_age_years": float(members["age_years"].median()),
-            "median_days_since_push": round(YEAR_DAYS * float(members["years_since_push"].median())),
-            "dominant_topic": f"{int(dominant[0])}: {topic_names[int(dominant[0])]}" if dominant.len() else "",
-            "examples": ", ".join(members["full_name"].head(3).to_list()),
-        })
+        rows.append(
+            {
+                "cluster": "noise" if label < 0 else str(label),
+                "size": members.height,
+                "median_stars": round(float(members["stargazers_count"].median())),
+                "median_age_years": float(members["age_years"].median()),
+                "median_days_since_push": round(YEAR_DAYS * float(members["years_since_push"].median())),
+                "dominant_topic": f"{int(dominant[0])}: {topic_names[int(dominant[0])]}" if dominant.len() else "",
+                "examples": ", ".join(members["full_name"].head(3).to_list()),
+            }
+        )
     return pl.DataFrame(rows)

@@ -3,6 +3,7 @@
 Notebooks and commands never build paths by hand: they ask this module, so that
 `make report SNAPSHOT=DIR` and an interactive `make lab` read the same data.
 """
+
 from __future__ import annotations
 
 import os

@@ -16,6 +16,7 @@ Terms match whole words of the name (split at -, _, . and camelCase), of the cle
 description, and of the topics (also split at hyphens). The rules were tuned on the
 development half of the hand labels only; the held-out half scores them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,30 +34,122 @@ LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "content_types.csv"
 #: Hand labels of the most-starred repositories (chosen by stars, not at random: never used for shares).
 KEY_LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "key_players.csv"
 
-LEARNING = frozenset({
-    "course", "courses", "coursera", "udemy", "udacity", "nanodegree", "specialization", "zoomcamp",
-    "datatalksclub", "academy", "tutorial", "tutorials", "workshop", "workshops", "bootcamp",
-    "boostcamp", "lecture", "lectures", "lesson", "lessons", "cookbook", "handbook", "homework",
-    "assignment", "assignments", "capstone", "example", "examples", "sample", "samples", "demo",
-    "demos", "demonstration", "demonstrating", "showcase", "showcases", "awesome", "interview",
-    "slides", "dojo", "mooc", "cheatsheet", "overview", "learnings",
-})
+LEARNING = frozenset(
+    {
+        "course",
+        "courses",
+        "coursera",
+        "udemy",
+        "udacity",
+        "nanodegree",
+        "specialization",
+        "zoomcamp",
+        "datatalksclub",
+        "academy",
+        "tutorial",
+        "tutorials",
+        "workshop",
+        "workshops",
+        "bootcamp",
+        "boostcamp",
+        "lecture",
+        "lectures",
+        "lesson",
+        "lessons",
+        "cookbook",
+        "handbook",
+        "homework",
+        "assignment",
+        "assignments",
+        "capstone",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+        "demo",
+        "demos",
+        "demonstration",
+        "demonstrating",
+        "showcase",
+        "showcases",
+        "awesome",
+        "interview",
+        "slides",
+        "dojo",
+        "mooc",
+        "cheatsheet",
+        "overview",
+        "learnings",
+    }
+)
 LEARNING_PHRASES = ("curated list", "awesome list", "list of", "knowledge hub")
 LEARNING_NAMED = frozenset({"book", "books", "notes", "talk", "talks", "lab", "labs", "guide", "study"})
 LEARNING_NAME = frozenset({"learning", "learn", "training", "practice"})
 NOT_LEARNING_CONTEXT = frozenset({"machine", "deep", "federated", "reinforcement", "active"})
-PROJECT = frozenset({
-    "app", "apps", "application", "prediction", "predictions", "predict", "predicting", "detection",
-    "detector", "recognition", "forecasting", "forecast", "classification", "classifier",
-    "segmentation", "recommendation", "chatbot", "hackathon", "kaggle", "competition", "analysis",
-})
-TOOL = frozenset({
-    "library", "framework", "platform", "sdk", "client", "toolkit", "plugin", "plugins", "extension",
-    "cli", "operator", "scheduler", "registry", "template", "templates", "cookiecutter", "scaffold",
-    "boilerplate", "accelerator", "accelerators", "package", "manifests", "server", "tool", "tools",
-    "tracker", "dashboard", "orchestrator", "integration", "integrate", "deployment", "opensource",
-    "serve", "api", "infrastructure",
-})
+PROJECT = frozenset(
+    {
+        "app",
+        "apps",
+        "application",
+        "prediction",
+        "predictions",
+        "predict",
+        "predicting",
+        "detection",
+        "detector",
+        "recognition",
+        "forecasting",
+        "forecast",
+        "classification",
+        "classifier",
+        "segmentation",
+        "recommendation",
+        "chatbot",
+        "hackathon",
+        "kaggle",
+        "competition",
+        "analysis",
+    }
+)
+TOOL = frozenset(
+    {
+        "library",
+        "framework",
+        "platform",
+        "sdk",
+        "client",
+        "toolkit",
+        "plugin",
+        "plugins",
+        "extension",
+        "cli",
+        "operator",
+        "scheduler",
+        "registry",
+        "template",
+        "templates",
+        "cookiecutter",
+        "scaffold",
+        "boilerplate",
+        "accelerator",
+        "accelerators",
+        "package",
+        "manifests",
+        "server",
+        "tool",
+        "tools",
+        "tracker",
+        "dashboard",
+        "orchestrator",
+        "integration",
+        "integrate",
+        "deployment",
+        "opensource",
+        "serve",
+        "api",
+        "infrastructure",
+    }
+)
 TOOL_PHRASES = ("open source", "self hosted", "github action")
 CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 SPLIT = re.compile(r"[-_.\s/]+")
@@ -90,9 +183,9 @@ def classify_all(repos: pl.DataFrame) -> pl.DataFrame:
     """id and content_type for every repository."""
     return repos.select(
         "id",
-        pl.struct("name", "description", "topics").map_elements(
-            lambda r: classify(r["name"], r["description"], r["topics"] or []), return_dtype=pl.String
-        ).alias("content_type"),
+        pl.struct("name", "description", "topics")
+        .map_elements(lambda r: classify(r["name"], r["description"], r["topics"] or []), return_dtype=pl.String)
+        .alias("content_type"),
     )
 
 
@@ -106,11 +199,13 @@ def hand_labels(path: Path = LABELS_FILE) -> pl.DataFrame:
     """The hand-labelled sample; every other row (the 2nd, 4th, ...) is held out from rule tuning."""
     with open(path, newline="") as f:
         rows = list(csv.DictReader(f))
-    return pl.DataFrame({
-        "id": [int(r["id"]) for r in rows],
-        "label": [r["label"] for r in rows],
-        "split": ["development" if i % 2 == 0 else "held-out" for i in range(len(rows))],
-    })
+    return pl.DataFrame(
+        {
+            "id": [int(r["id"]) for r in rows],
+            "label": [r["label"] for r in rows],
+            "split": ["development" if i % 2 == 0 else "held-out" for i in range(len(rows))],
+        }
+    )
 
 
 def evaluate(repos: pl.DataFrame, labels: pl.DataFrame) -> Evaluation:
@@ -123,14 +218,18 @@ def evaluate(repos: pl.DataFrame, labels: pl.DataFrame) -> Evaluation:
             predicted = part.filter(pl.col("content_type") == cls)
             actual = part.filter(pl.col("label") == cls)
             hits = part.filter((pl.col("label") == cls) & (pl.col("content_type") == cls)).height
-            rows.append({
-                "split": split, "class": cls,
-                "precision": hits / predicted.height if predicted.height else None,
-                "recall": hits / actual.height if actual.height else None,
-                "support": actual.height,
-            })
-        confusion.append(part.group_by("label", "content_type").agg(pl.len().alias("n"))
-                         .with_columns(pl.lit(split).alias("split")))
+            rows.append(
+                {
+                    "split": split,
+                    "class": cls,
+                    "precision": hits / predicted.height if predicted.height else None,
+                    "recall": hits / actual.height if actual.height else None,
+                    "support": actual.height,
+                }
+            )
+        confusion.append(
+            part.group_by("label", "content_type").agg(pl.len().alias("n")).with_columns(pl.lit(split).alias("split"))
+        )
     return Evaluation(scores=pl.DataFrame(rows), confusion=pl.concat(confusion).rename({"content_type": "predicted"}))
 
 
@@ -153,8 +252,15 @@ def estimate(repos: pl.DataFrame, labels: pl.DataFrame, level: float = 0.95) -> 
     for cls in CLASSES:
         hits = int((present["label"] == cls).sum())
         low, high = proportion_confint(hits, present.height, alpha=1 - level, method="wilson")
-        rows.append({"content_type": cls, "labelled": hits, "share": hits / present.height,
-                     "low": float(low), "high": float(high)})
+        rows.append(
+            {
+                "content_type": cls,
+                "labelled": hits,
+                "share": hits / present.height,
+                "low": float(low),
+                "high": float(high),
+            }
+        )
     return pl.DataFrame(rows)
 
 
@@ -163,13 +269,19 @@ def shortfall(repos: pl.DataFrame, labels: pl.DataFrame) -> str | None:
     present = labels.join(repos.select("id"), on="id", how="semi").height
     if present >= MIN_LABELLED:
         return None
-    return (f"Content shares are not estimated: {present} of this snapshot's repositories are in the"
-            f" hand-labelled sample, fewer than {MIN_LABELLED}.")
+    return (
+        f"Content shares are not estimated: {present} of this snapshot's repositories are in the"
+        f" hand-labelled sample, fewer than {MIN_LABELLED}."
+    )
 
 
 def summary(shares: pl.DataFrame, labelled: int) -> str:
     """The estimate in one sentence."""
-    parts = {r["content_type"]: f"{100 * r['share']:.0f}% (95% CI {100 * r['low']:.0f}% to {100 * r['high']:.0f}%)"
-             for r in shares.iter_rows(named=True)}
-    return (f"In a random sample of {labelled} repositories labelled by hand, {parts['learning']} are learning"
-            f" material, {parts['tool']} tools and {parts['project']} projects.")
+    parts = {
+        r["content_type"]: f"{100 * r['share']:.0f}% (95% CI {100 * r['low']:.0f}% to {100 * r['high']:.0f}%)"
+        for r in shares.iter_rows(named=True)
+    }
+    return (
+        f"In a random sample of {labelled} repositories labelled by hand, {parts['learning']} are learning"
+        f" material, {parts['tool']} tools and {parts['project']} projects."
+    )

@@ -1,4 +1,5 @@
 """What the snapshot holds against what the search reported (from quality.json)."""
+
 from __future__ import annotations
 
 from typing import Any

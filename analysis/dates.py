@@ -1,4 +1,5 @@
 """Time relative to the snapshot date, shared by every analysis that measures age or recency."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,7 +12,7 @@ YEAR_SECONDS = YEAR_DAYS * 86_400
 
 def as_of_datetime(as_of: str) -> dt.datetime:
     """The snapshot date (YYYY-MM-DD) as a UTC datetime at midnight."""
-    return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.timezone.utc)
+    return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
 
 
 def years_since(column: str, as_of: str) -> pl.Expr:

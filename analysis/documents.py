@@ -3,6 +3,7 @@
 Used by `make report` to fail early, before Quarto runs, and by the tests, which
 cannot run Quarto on machines where it is not installed.
 """
+
 from __future__ import annotations
 
 import re
@@ -38,11 +39,7 @@ class Document:
 
     @property
     def embeds(self) -> list[Embed]:
-        return [
-            Embed(nb, label)
-            for nb, labels in EMBED.findall(self.body)
-            for label in labels.split(",")
-        ]
+        return [Embed(nb, label) for nb, labels in EMBED.findall(self.body) for label in labels.split(",")]
 
     @property
     def crossrefs(self) -> set[str]:

@@ -1,4 +1,5 @@
 """Exploratory summaries of the repository table (tables in, tables out; no I/O, no plots)."""
+
 from __future__ import annotations
 
 import polars as pl
@@ -16,9 +17,7 @@ def language_shares(repos: pl.DataFrame, min_repos: int = 5) -> pl.DataFrame:
     """
     total = repos.height
     counts = (
-        repos.with_columns(pl.col("language").fill_null(NO_LANGUAGE))
-        .group_by("language")
-        .agg(pl.len().alias("repos"))
+        repos.with_columns(pl.col("language").fill_null(NO_LANGUAGE)).group_by("language").agg(pl.len().alias("repos"))
     )
     kept = counts.filter(pl.col("repos") >= min_repos)
     return kept.with_columns((pl.col("repos") / total).alias("share")).sort(
@@ -70,13 +69,17 @@ def describe(repos: pl.DataFrame, languages: pl.DataFrame) -> str:
         return "The snapshot holds no repositories."
     said = []
     if languages.height >= 2:
-        said.append(f"{languages['language'][0]} is the primary language of {languages['share'][0]:.0%} of the"
-                    f" {repos.height:,} repositories, {languages['language'][1]} of {languages['share'][1]:.0%}.")
+        said.append(
+            f"{languages['language'][0]} is the primary language of {languages['share'][0]:.0%} of the"
+            f" {repos.height:,} repositories, {languages['language'][1]} of {languages['share'][1]:.0%}."
+        )
     said.append(f"Half of the repositories were created after {repos['created_at'].median():%B %Y}.")
     stars = repos["stargazers_count"]
     if stars.sum() > 0:
         summary = star_summary(repos)
-        said.append(f"The median repository has {summary['median']:,.0f} stars; {summary['share_under_10']:.0%} have"
-                    f" fewer than ten, and the most-starred 1% hold {summary['top1pct_share_of_stars']:.0%} of all"
-                    " stars.")
+        said.append(
+            f"The median repository has {summary['median']:,.0f} stars; {summary['share_under_10']:.0%} have"
+            f" fewer than ten, and the most-starred 1% hold {summary['top1pct_share_of_stars']:.0%} of all"
+            " stars."
+        )
     return " ".join(said)

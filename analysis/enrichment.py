@@ -4,6 +4,7 @@
 `issue_authors` counts distinct issue authors: its "bug reporters". Authors whose
 account was deleted (GitHub's ghost, a null author) are not counted.
 """
+
 from __future__ import annotations
 
 from collections import Counter, defaultdict
@@ -16,13 +17,24 @@ from analysis.snapshot import Snapshot, read_typed, safe_member
 
 GRAPHQL = "/graphql"
 ENRICHMENT_SCHEMA = {
-    "id": pl.Int64, "status": pl.String, "name_with_owner": pl.String,
-    "stargazers": pl.Int64, "forks": pl.Int64, "watchers": pl.Int64,
-    "open_issues": pl.Int64, "closed_issues": pl.Int64,
-    "open_pull_requests": pl.Int64, "merged_pull_requests": pl.Int64, "closed_pull_requests": pl.Int64,
-    "releases": pl.Int64, "latest_release_at": pl.String, "commits": pl.Int64,
-    "contributors": pl.Int64, "issue_authors": pl.Int64,
-    "issues_seen": pl.Int64, "pull_requests_seen": pl.Int64,
+    "id": pl.Int64,
+    "status": pl.String,
+    "name_with_owner": pl.String,
+    "stargazers": pl.Int64,
+    "forks": pl.Int64,
+    "watchers": pl.Int64,
+    "open_issues": pl.Int64,
+    "closed_issues": pl.Int64,
+    "open_pull_requests": pl.Int64,
+    "merged_pull_requests": pl.Int64,
+    "closed_pull_requests": pl.Int64,
+    "releases": pl.Int64,
+    "latest_release_at": pl.String,
+    "commits": pl.Int64,
+    "contributors": pl.Int64,
+    "issue_authors": pl.Int64,
+    "issues_seen": pl.Int64,
+    "pull_requests_seen": pl.Int64,
 }
 
 
@@ -58,14 +70,17 @@ class Activity:
 
 def refused(ids: list[str], errors: list[GraphQLError]) -> dict[str, str]:
     """Null nodes GitHub refused for another reason than NOT_FOUND (FORBIDDEN, ...)."""
-    return {ids[int(e.path[1])]: str(e.type) for e in errors
-            if e.type != "NOT_FOUND" and e.path and len(e.path) == 2 and e.path[0] == "nodes"}
+    return {
+        ids[int(e.path[1])]: str(e.type)
+        for e in errors
+        if e.type != "NOT_FOUND" and e.path and len(e.path) == 2 and e.path[0] == "nodes"
+    }
 
 
 def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """(enrichment, pull_requests_monthly) from every GraphQL answer in the snapshot."""
-    id_of = dict(zip(repos["node_id"].to_list(), repos["id"].to_list()))
-    name_of = dict(zip(repos["node_id"].to_list(), repos["full_name"].to_list()))
+    id_of = dict(zip(repos["node_id"].to_list(), repos["id"].to_list(), strict=False))
+    name_of = dict(zip(repos["node_id"].to_list(), repos["full_name"].to_list(), strict=False))
     counted: dict[str, RepoCounts | None] = {}
     failed: dict[str, str] = dict((snapshot.enrichment or {}).get("failed") or {})
     activity = Activity()
@@ -78,10 +93,10 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
         variables = entry["params"].get("variables", {})
         answer = read_typed(path, where, operation)
         if operation == "RepoCounts":
-            counted.update(zip(variables["ids"], answer.data.nodes))
+            counted.update(zip(variables["ids"], answer.data.nodes, strict=False))
             failed = refused(variables["ids"], answer.errors) | failed
         elif operation == "RepoActivity":
-            for node_id, node in zip(variables["ids"], answer.data.nodes):
+            for node_id, node in zip(variables["ids"], answer.data.nodes, strict=False):
                 if node:
                     activity.add(node_id, node)
         else:  # RepoActivityMore: one alias r<k> per repository id<k>
@@ -105,9 +120,11 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
             row |= {
                 "status": "renamed" if renamed else "ok",
                 "name_with_owner": node.nameWithOwner,
-                "stargazers": node.stargazerCount, "forks": node.forkCount,
+                "stargazers": node.stargazerCount,
+                "forks": node.forkCount,
                 "watchers": count(node.watchers),
-                "open_issues": count(node.openIssues), "closed_issues": count(node.closedIssues),
+                "open_issues": count(node.openIssues),
+                "closed_issues": count(node.closedIssues),
                 "open_pull_requests": count(node.openPullRequests),
                 "merged_pull_requests": count(node.mergedPullRequests),
                 "closed_pull_requests": count(node.closedPullRequests),
@@ -127,8 +144,16 @@ def enrichment_tables(snapshot: Snapshot, repos: pl.DataFrame) -> tuple[pl.DataF
         .with_columns(pl.col("latest_release_at").str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC"))
         .sort("id")
     )
-    monthly = pl.DataFrame(
-        [{"id": id_of[n], "month": f"{m}-01", "opened": c} for (n, m), c in activity.pr_months.items() if n in id_of],
-        schema={"id": pl.Int64, "month": pl.String, "opened": pl.Int64},
-    ).with_columns(pl.col("month").str.to_date()).sort(["id", "month"])
+    monthly = (
+        pl.DataFrame(
+            [
+                {"id": id_of[n], "month": f"{m}-01", "opened": c}
+                for (n, m), c in activity.pr_months.items()
+                if n in id_of
+            ],
+            schema={"id": pl.Int64, "month": pl.String, "opened": pl.Int64},
+        )
+        .with_columns(pl.col("month").str.to_date())
+        .sort(["id", "month"])
+    )
     return enrichment, monthly

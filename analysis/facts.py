@@ -5,8 +5,10 @@ the paper; they are cached in the processed folder (facts.json), keyed on all th
 made from (`fingerprint.facts_inputs`), because computing them runs the models.
 Values are formatted strings, ready for Quarto inline expressions.
 """
+
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -14,11 +16,27 @@ from typing import Any
 import polars as pl
 
 from analysis import (
-    adoption, atomic, build, clusters, community, config, content, coverage, eda, fingerprint, growth, lda,
-    parameters, players, recency, survival, talk,
+    adoption,
+    atomic,
+    build,
+    clusters,
+    community,
+    config,
+    content,
+    coverage,
+    eda,
+    fingerprint,
+    growth,
+    lda,
+    parameters,
+    players,
+    recency,
+    survival,
+    talk,
 )
 
 FACTS_FILE = config.FACTS_FILE
+LOCK_FILE = config.SOURCE_ROOT / "uv.lock"
 
 
 def pct(x: float | None, digits: int = 0) -> str:
@@ -45,6 +63,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
+        "lock_sha256": lock_sha256(),
         "unfinished": study.quality.get("unfinished") or "",  # set only when an unfinished snapshot was accepted
         "min_repos": str(params["min_repos"]),
         "min_topic_repos": str(params["min_topic_repos"]),
@@ -70,8 +89,11 @@ def compute(study: build.Study) -> dict[str, Any]:
         **survival_facts(repos, as_of, types),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
-        "contribution_measure": ("open issues and pull requests per repository, a proxy" if study.pull_requests_monthly is None
-                                 else "pull requests opened per month"),
+        "contribution_measure": (
+            "open issues and pull requests per repository, a proxy"
+            if study.pull_requests_monthly is None
+            else "pull requests opened per month"
+        ),
         **talk.talk_facts(stated),
         "study_repositories": f"{cover['repositories']:,}",
         "study_python_share": pct(share_of(repos, "Python")),
@@ -80,25 +102,52 @@ def compute(study: build.Study) -> dict[str, Any]:
     }
 
 
-PROFILE_KEYS = ("top_language", "top_language_share", "second_language", "second_language_share", "median_stars",
-                "share_under_10_stars", "top1pct_star_share", "top_repo", "top_repo_stars", "top_owner",
-                "top_owner_star_share", "median_created")
+PROFILE_KEYS = (
+    "top_language",
+    "top_language_share",
+    "second_language",
+    "second_language_share",
+    "median_stars",
+    "share_under_10_stars",
+    "top1pct_star_share",
+    "top_repo",
+    "top_repo_stars",
+    "top_owner",
+    "top_owner_star_share",
+    "median_created",
+)
 
 
 def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
     """Languages, stars and key players; a snapshot needs two languages among its repositories for these."""
     langs = eda.language_shares(repos, min_repos=1)
     if langs.height < 2:
-        return unsupported(f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.",
-                           PROFILE_KEYS)
+        return unsupported(
+            f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.", PROFILE_KEYS
+        )
     stars = eda.star_summary(repos)
     owners = players.key_owners(repos, n=1).row(0, named=True)
     top_repo = eda.top_repos(repos, n=1).row(0, named=True)
-    return dict(zip(PROFILE_KEYS, (
-        langs["language"][0], pct(langs["share"][0]), langs["language"][1], pct(langs["share"][1]),
-        f"{stars['median']:,.0f}", pct(stars["share_under_10"]), pct(stars["top1pct_share_of_stars"]),
-        top_repo["repository"], f"{top_repo['stars']:,}", owners["owner_login"], pct(owners["share_of_stars"], 1),
-        repos["created_at"].median().strftime("%B %Y"))))
+    return dict(
+        zip(
+            PROFILE_KEYS,
+            (
+                langs["language"][0],
+                pct(langs["share"][0]),
+                langs["language"][1],
+                pct(langs["share"][1]),
+                f"{stars['median']:,.0f}",
+                pct(stars["share_under_10"]),
+                pct(stars["top1pct_share_of_stars"]),
+                top_repo["repository"],
+                f"{top_repo['stars']:,}",
+                owners["owner_login"],
+                pct(owners["share_of_stars"], 1),
+                repos["created_at"].median().strftime("%B %Y"),
+            ),
+            strict=False,
+        )
+    )
 
 
 ACTIVITY_KEYS = ("median_years_since_push", "median_months_since_push", "share_pushed_90d", "share_stale")
@@ -109,8 +158,18 @@ def activity_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
     if reason is not None:
         return unsupported(reason, ACTIVITY_KEYS)
     recent = recency.summary(repos, as_of)
-    return dict(zip(ACTIVITY_KEYS, (f"{recent['median_years']:.2f}", f"{12 * recent['median_years']:.0f}",
-                                    pct(recent["share_recent"]), pct(recent["share_stale"]))))
+    return dict(
+        zip(
+            ACTIVITY_KEYS,
+            (
+                f"{recent['median_years']:.2f}",
+                f"{12 * recent['median_years']:.0f}",
+                pct(recent["share_recent"]),
+                pct(recent["share_stale"]),
+            ),
+            strict=False,
+        )
+    )
 
 
 ADOPTION_KEYS = ("cloud_any", "cloud_top", "cloud_top_share", "aws_share", "azure_share", "gcp_share")
@@ -123,16 +182,34 @@ def adoption_facts(repos: pl.DataFrame, min_topic_repos: int) -> dict[str, str]:
         return unsupported("The snapshot holds no repositories.", ADOPTION_KEYS + SEPARATION_KEYS)
     cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
     top = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
-    facts = dict(zip(ADOPTION_KEYS, (pct(cloud["Any of these"]["share"]), top["provider"], pct(top["share"]),
-                                     pct(cloud["AWS"]["share"]), pct(cloud["Azure"]["share"]),
-                                     pct(cloud["Google Cloud"]["share"]))))
+    facts = dict(
+        zip(
+            ADOPTION_KEYS,
+            (
+                pct(cloud["Any of these"]["share"]),
+                top["provider"],
+                pct(top["share"]),
+                pct(cloud["AWS"]["share"]),
+                pct(cloud["Azure"]["share"]),
+                pct(cloud["Google Cloud"]["share"]),
+            ),
+            strict=False,
+        )
+    )
     _, separation = adoption.communities(repos, min_repos=min_topic_repos)
     if separation["modularity"] != separation["modularity"]:  # NaN: no data-engineering or no ML topics to split
         return facts | unsupported(
             f"DataOps and MLOps are not compared: {separation['data_repos']:,} repositories carry a"
-            " data-engineering topic, too few beside the ML topics to split.", SEPARATION_KEYS)
-    return facts | dict(zip(SEPARATION_KEYS, (num(separation["modularity"]), f"{separation['data_repos']:,}",
-                                              pct(separation["data_with_ml_share"]))))
+            " data-engineering topic, too few beside the ML topics to split.",
+            SEPARATION_KEYS,
+        )
+    return facts | dict(
+        zip(
+            SEPARATION_KEYS,
+            (num(separation["modularity"]), f"{separation['data_repos']:,}", pct(separation["data_with_ml_share"])),
+            strict=False,
+        )
+    )
 
 
 def unsupported(reason: str, keys: tuple[str, ...]) -> dict[str, str]:
@@ -148,11 +225,27 @@ def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: t
     if reason is not None:
         return unsupported(reason, TOPIC_KEYS)
     topics = lda.choose(repos, grid, domain_stop_words)
-    return dict(zip(TOPIC_KEYS, (str(topics.k), ", ".join(str(k) for k in topics.grid["k"].to_list()), str(topics.k))))
+    return dict(
+        zip(
+            TOPIC_KEYS,
+            (str(topics.k), ", ".join(str(k) for k in topics.grid["k"].to_list()), str(topics.k)),
+            strict=False,
+        )
+    )
 
 
-CLUSTER_KEYS = ("dbscan_clusters", "dbscan_eps", "dbscan_min_samples", "pca_components", "pca_variance",
-                "noise_share", "dbscan_silhouette", "kmeans_k", "kmeans_silhouette", "study_dbscan_clusters")
+CLUSTER_KEYS = (
+    "dbscan_clusters",
+    "dbscan_eps",
+    "dbscan_min_samples",
+    "pca_components",
+    "pca_variance",
+    "noise_share",
+    "dbscan_silhouette",
+    "kmeans_k",
+    "kmeans_silhouette",
+    "study_dbscan_clusters",
+)
 
 
 def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
@@ -161,14 +254,39 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
         return unsupported(reason, CLUSTER_KEYS)
     groups = clusters.cluster(repos, as_of)
     found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
-    return dict(zip(CLUSTER_KEYS, (
-        found, f"{groups.eps:.2f}", str(groups.min_samples), str(groups.components), pct(sum(groups.explained)),
-        pct(groups.noise_share, 1), clusters.silhouette_text(groups.dbscan_silhouette), str(groups.kmeans_k),
-        f"{groups.kmeans_silhouette:.2f}", found)))
+    return dict(
+        zip(
+            CLUSTER_KEYS,
+            (
+                found,
+                f"{groups.eps:.2f}",
+                str(groups.min_samples),
+                str(groups.components),
+                pct(sum(groups.explained)),
+                pct(groups.noise_share, 1),
+                clusters.silhouette_text(groups.dbscan_silhouette),
+                str(groups.kmeans_k),
+                f"{groups.kmeans_silhouette:.2f}",
+                found,
+            ),
+            strict=False,
+        )
+    )
 
 
-SURVIVAL_KEYS = ("inactive_share", "org_inactive", "user_inactive", "hr_org", "hr_org_low",
-                 "hr_org_high", "hr_star", "hr_star_low", "hr_star_high", "cox_events", "cox_global_ph_p")
+SURVIVAL_KEYS = (
+    "inactive_share",
+    "org_inactive",
+    "user_inactive",
+    "hr_org",
+    "hr_org_low",
+    "hr_org_high",
+    "hr_star",
+    "hr_star_low",
+    "hr_star_high",
+    "cox_events",
+    "cox_global_ph_p",
+)
 
 
 def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict[str, str]:
@@ -181,39 +299,63 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
     cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
     org = survival.hazard_ratio(cox, "owner_type", "Organization", "User")
     if org is None or not {"User", "Organization"} <= set(medians):
-        return unsupported("Survival is not compared by owner: the snapshot's repositories have one owner type.",
-                           SURVIVAL_KEYS)
+        return unsupported(
+            "Survival is not compared by owner: the snapshot's repositories have one owner type.", SURVIVAL_KEYS
+        )
     star = cox.table.filter(pl.col("term") == "log_stars").row(0, named=True)
-    return dict(zip(SURVIVAL_KEYS, (
-        pct(float(durations["inactive"].mean())), pct(medians["Organization"]["inactive_share"]), pct(medians["User"]["inactive_share"]),
-        *(num(x) for x in org), num(star["hazard_ratio"]), num(star["low"]), num(star["high"]),
-        f"{cox.events:,}", f"{cox.global_ph_p:.2g}")))
+    return dict(
+        zip(
+            SURVIVAL_KEYS,
+            (
+                pct(float(durations["inactive"].mean())),
+                pct(medians["Organization"]["inactive_share"]),
+                pct(medians["User"]["inactive_share"]),
+                *(num(x) for x in org),
+                num(star["hazard_ratio"]),
+                num(star["low"]),
+                num(star["high"]),
+                f"{cox.events:,}",
+                f"{cox.global_ph_p:.2g}",
+            ),
+            strict=False,
+        )
+    )
 
 
 def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str]:
     """The growth model's sentences; on a snapshot too small for it, the sentence that says why."""
     reason = growth.shortfall(repos, as_of)
     if reason is not None:
-        return {"growth_summary": reason, "growth_headline": "too few to model", "growth_choice": "",
-                "growth_cap": ""}
+        return {"growth_summary": reason, "growth_headline": "too few to model", "growth_choice": "", "growth_cap": ""}
     trend = growth.fit(repos, as_of)
-    return {"growth_summary": growth.summary(trend), "growth_headline": growth.headline(trend),
-            "growth_choice": growth.choice(trend), "growth_cap": growth.cap_check(growth.yearly(trend, missing), missing)}
+    return {
+        "growth_summary": growth.summary(trend),
+        "growth_headline": growth.headline(trend),
+        "growth_choice": growth.choice(trend),
+        "growth_cap": growth.cap_check(growth.yearly(trend, missing), missing),
+    }
 
 
 def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     """The one estimate of content shares, or the sentence saying why this snapshot has none."""
     reason = content.shortfall(repos, labels)
     if reason is not None:
-        return {"content_summary": reason, "learning_share": "an unknown share", "learning_precision": "",
-                "learning_recall": ""}
+        return {
+            "content_summary": reason,
+            "learning_share": "an unknown share",
+            "learning_precision": "",
+            "learning_recall": "",
+        }
     shares = content.estimate(repos, labels)
     present = int(shares["labelled"].sum())
     scores = content.evaluate(repos, labels).scores
     held = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
-    return {"content_summary": content.summary(shares, present),
-            "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
-            "learning_precision": num(held["precision"]), "learning_recall": num(held["recall"])}
+    return {
+        "content_summary": content.summary(shares, present),
+        "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
+        "learning_precision": num(held["precision"]),
+        "learning_recall": num(held["recall"]),
+    }
 
 
 def share_of(repos: pl.DataFrame, language: str) -> float:
@@ -224,12 +366,21 @@ def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
     """What this snapshot counts of bug reporters and code contributors: enrichment's counts, or named proxies."""
     total = dict(sizes.select("layer", "total").iter_rows())
     if not sizes["proxy"].any():
-        return (f"Across repositories there are {total['bug_reporters']:,} bug reporters (issue authors) and"
-                f" {total['code_contributors']:,} code contributors (pull-request authors), counted once per repository.")
+        return (
+            f"Across repositories there are {total['bug_reporters']:,} bug reporters (issue authors) and"
+            f" {total['code_contributors']:,} code contributors (pull-request authors), counted once per repository."
+        )
     reported = talk.talk_facts(stated)
-    return (f"The search data cannot count bug reporters or code contributors, which the talk reported as"
-            f" {reported['talk_bug_reporters']} and {reported['talk_code_contributors']}. As proxies, the repositories"
-            f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks.")
+    return (
+        f"The search data cannot count bug reporters or code contributors, which the talk reported as"
+        f" {reported['talk_bug_reporters']} and {reported['talk_code_contributors']}. As proxies, the repositories"
+        f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks."
+    )
+
+
+def lock_sha256() -> str:
+    """The checksum of uv.lock, which pins every package that ran: with the manifest's, it names a run."""
+    return hashlib.sha256(LOCK_FILE.read_bytes()).hexdigest()
 
 
 def current() -> dict[str, Any]:

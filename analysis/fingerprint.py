@@ -9,6 +9,7 @@ Python, package and Quarto versions. The key and a checksum of each output are k
 outputs are still exactly what it wrote. Content hashes, not modification times: a
 checkout or a copy changes times without changing content, and the reverse happens too.
 """
+
 from __future__ import annotations
 
 import ast
@@ -64,7 +65,10 @@ def snapshot(folder: Path) -> str:
 def reference_files() -> list[Path]:
     """Data the package reads besides the snapshot: the hand labels, the talk's stated values, the tool list."""
     data = [config.SOURCE_ROOT / "data" / name for name in ("labels", "talk")]
-    return sorted(p for folder in data for p in folder.rglob("*") if p.is_file()) + [config.curated_tools_file()]
+    locked = [config.SOURCE_ROOT / "uv.lock"]  # its checksum is a fact, and it names the versions that run
+    return (
+        sorted(p for folder in data for p in folder.rglob("*") if p.is_file()) + [config.curated_tools_file()] + locked
+    )
 
 
 def code_cells(notebook: Path, tag: str | None = None) -> list[str]:
@@ -74,21 +78,26 @@ def code_cells(notebook: Path, tag: str | None = None) -> list[str]:
     report with nothing to do may spend.
     """
     cells = json.loads(notebook.read_text())["cells"]
-    return ["".join(c["source"]) if isinstance(c["source"], list) else c["source"]
-            for c in cells
-            if c["cell_type"] == "code" and (tag is None or tag in c.get("metadata", {}).get("tags", []))]
+    return [
+        "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+        for c in cells
+        if c["cell_type"] == "code" and (tag is None or tag in c.get("metadata", {}).get("tags", []))
+    ]
 
 
 def parameter_cells() -> list[str]:
     """The Papermill-style `parameters` cells of the notebooks: the facts read them too."""
-    return [source for path in sorted(config.notebooks_dir().glob("*.ipynb")) for source in code_cells(path, "parameters")]
+    return [
+        source for path in sorted(config.notebooks_dir().glob("*.ipynb")) for source in code_cells(path, "parameters")
+    ]
 
 
 def facts_inputs(snapshot_folder: Path) -> str:
     """All the facts are made from: the snapshot's files, the code `analysis.facts` imports,
     the hand labels and reference files, the notebooks' parameters cells, and the versions."""
-    return sha256(snapshot(snapshot_folder), code(["analysis.facts"]), files(reference_files()),
-                  *parameter_cells(), environment())
+    return sha256(
+        snapshot(snapshot_folder), code(["analysis.facts"]), files(reference_files()), *parameter_cells(), environment()
+    )
 
 
 @functools.cache
@@ -237,14 +246,17 @@ def cached(func: Callable[P, R]) -> Callable[P, R]:
     so an edit to a helper it calls (text cleaning, say) is a new key, never a stale result.
     The undecorated function stays reachable as `func.__wrapped__`.
     """
+
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        key = sha256(func.__module__, func.__qualname__, code([func.__module__]), environment(),
-                     args_digest(args, kwargs))
+        key = sha256(
+            func.__module__, func.__qualname__, code([func.__module__]), environment(), args_digest(args, kwargs)
+        )
         path = models_dir() / f"{func.__module__}.{func.__qualname__}-{key[:32]}.pickle"
         if path.is_file():
             return pickle.loads(path.read_bytes())
         result = func(*args, **kwargs)
         atomic.write_bytes(path, pickle.dumps(result, protocol=5))
         return result
+
     return wrapper

@@ -18,6 +18,7 @@ Bias: a capped snapshot keeps the best matches; every match it did not return co
 most add to one year's count, which `yearly` bounds. Repositories deleted or untagged
 before the snapshot are invisible (survivorship), which the data cannot measure.
 """
+
 from __future__ import annotations
 
 import math
@@ -42,6 +43,7 @@ MIN_REPOS = 30
 @dataclass(frozen=True)
 class Fit:
     """One candidate model fitted to the quarterly counts."""
+
     model: str
     aic: float
     terms: np.ndarray  # design matrix (without the dispersion)
@@ -80,15 +82,18 @@ def quarterly(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     """Repositories created per calendar quarter, zero-filled, without the snapshot's quarter."""
     counts = (
         repos.select(pl.col("created_at").dt.truncate("1q").dt.date().alias("quarter"))
-        .group_by("quarter").agg(pl.len().alias("created"))
+        .group_by("quarter")
+        .agg(pl.len().alias("created"))
     )
     last = pl.Series([as_of]).str.to_date().dt.truncate("1q")[0]
     quarters = pl.date_range(counts["quarter"].min(), last, "1q", eager=True, closed="left").alias("quarter")
     start = quarters[0]
     return (
-        pl.DataFrame(quarters).join(counts, on="quarter", how="left")
-        .with_columns(pl.col("created").fill_null(0),
-                      ((pl.col("quarter") - pl.lit(start)).dt.total_days() / 365.25).alias("t"))
+        pl.DataFrame(quarters)
+        .join(counts, on="quarter", how="left")
+        .with_columns(
+            pl.col("created").fill_null(0), ((pl.col("quarter") - pl.lit(start)).dt.total_days() / 365.25).alias("t")
+        )
     )
 
 
@@ -98,15 +103,14 @@ def shortfall(repos: pl.DataFrame, as_of: str) -> str | None:
         return f"Growth is not modelled: the snapshot holds {repos.height} repositories, fewer than {MIN_REPOS}."
     quarters = quarterly(repos, as_of).height
     if quarters < MIN_QUARTERS:
-        return (f"Growth is not modelled: the repositories span {quarters} complete quarters,"
-                f" fewer than {MIN_QUARTERS}.")
+        return f"Growth is not modelled: the repositories span {quarters} complete quarters, fewer than {MIN_QUARTERS}."
     return None
 
 
 def design(t: np.ndarray, model: str, breakpoint: float | None = None) -> np.ndarray:
     columns = [np.ones_like(t), t]
     if model == "decelerating":
-        columns.append(t ** 2)
+        columns.append(t**2)
     elif model == "segmented":
         columns.append(np.maximum(t - breakpoint, 0.0))
     return np.column_stack(columns)
@@ -128,8 +132,15 @@ def fit_one(y: np.ndarray, t: np.ndarray, model: str, breakpoint: float | None =
             cov = np.pad(np.asarray(result.cov_params()), ((0, 1), (0, 1)))
     params = np.asarray(result.params) if len(result.params) > X.shape[1] else np.r_[result.params, 0.0]
     extra = 2 if breakpoint is not None else 0  # the break's position is estimated too
-    return Fit(model=model, aic=float(result.aic) + extra, terms=X, params=params, cov=np.asarray(cov),
-               alpha=float(params[-1]), breakpoint=breakpoint)
+    return Fit(
+        model=model,
+        aic=float(result.aic) + extra,
+        terms=X,
+        params=params,
+        cov=np.asarray(cov),
+        alpha=float(params[-1]),
+        breakpoint=breakpoint,
+    )
 
 
 def segmented(y: np.ndarray, t: np.ndarray) -> Fit:
@@ -146,11 +157,22 @@ def band(f: Fit) -> pl.DataFrame:
     tail = (1 - LEVEL) / 2
     if f.alpha > 0:
         size = 1 / f.alpha
-        predict = stats.nbinom.ppf(tail, size, size / (size + low)), stats.nbinom.ppf(1 - tail, size, size / (size + high))
+        predict = (
+            stats.nbinom.ppf(tail, size, size / (size + low)),
+            stats.nbinom.ppf(1 - tail, size, size / (size + high)),
+        )
     else:
         predict = stats.poisson.ppf(tail, low), stats.poisson.ppf(1 - tail, high)
-    return pl.DataFrame({"model": [f.model] * len(eta), "fit": mean, "low": low, "high": high,
-                         "predict_low": predict[0], "predict_high": predict[1]})
+    return pl.DataFrame(
+        {
+            "model": [f.model] * len(eta),
+            "fit": mean,
+            "low": low,
+            "high": high,
+            "predict_low": predict[0],
+            "predict_high": predict[1],
+        }
+    )
 
 
 def fit(repos: pl.DataFrame, as_of: str) -> Growth:
@@ -160,12 +182,14 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
     fits = [fit_one(y, t, "exponential"), fit_one(y, t, "decelerating"), segmented(y, t)]
     chosen = min(fits, key=lambda f: f.aic)
     best = chosen.aic
-    candidates = pl.DataFrame({
-        "model": [f.model for f in fits],
-        "parameters": [f.terms.shape[1] + 1 + (f.breakpoint is not None) for f in fits],
-        "aic": [f.aic for f in fits],
-        "delta_aic": [f.aic - best for f in fits],
-    })
+    candidates = pl.DataFrame(
+        {
+            "model": [f.model for f in fits],
+            "parameters": [f.terms.shape[1] + 1 + (f.breakpoint is not None) for f in fits],
+            "aic": [f.aic for f in fits],
+            "delta_aic": [f.aic - best for f in fits],
+        }
+    )
     shown = {chosen.model: chosen, "exponential": fits[0]}.values()
     fitted = pl.concat([observed.select("quarter").hstack(band(f)) for f in shown])
     last = observed.tail(CHECKED_QUARTERS).join(fitted.filter(pl.col("model") == chosen.model), on="quarter")
@@ -175,9 +199,17 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
         q = observed.filter(pl.col("t") == chosen.breakpoint)["quarter"][0]
         break_quarter = f"{q.year} Q{(q.month - 1) // 3 + 1}"
     start = chosen.breakpoint - 1 if chosen.breakpoint is not None else float(t[0]) + 1
-    return Growth(candidates=candidates, chosen=chosen, exponential=fits[0], observed=observed, fitted=fitted,
-                  recent_within=within, break_quarter=break_quarter, early=chosen.growth(start),
-                  recent=chosen.growth(float(t[-1])))
+    return Growth(
+        candidates=candidates,
+        chosen=chosen,
+        exponential=fits[0],
+        observed=observed,
+        fitted=fitted,
+        recent_within=within,
+        break_quarter=break_quarter,
+        early=chosen.growth(start),
+        recent=chosen.growth(float(t[-1])),
+    )
 
 
 def yearly(growth: Growth, missing: int) -> pl.DataFrame:
@@ -185,8 +217,11 @@ def yearly(growth: Growth, missing: int) -> pl.DataFrame:
     the `missing` matches (never returned by a capped search) could add, and each model's expectation."""
     fitted = growth.fitted.pivot(on="model", index="quarter", values="fit")
     data = growth.observed.join(fitted, on="quarter").with_columns(pl.col("quarter").dt.year().alias("year"))
-    per_year = data.group_by("year").agg(pl.len().alias("quarters"), pl.col("created").sum(),
-                                         *(pl.col(m).sum() for m in fitted.columns if m != "quarter"))
+    per_year = data.group_by("year").agg(
+        pl.len().alias("quarters"),
+        pl.col("created").sum(),
+        *(pl.col(m).sum() for m in fitted.columns if m != "quarter"),
+    )
     per_year = per_year.filter(pl.col("quarters") == 4).drop("quarters").sort("year")
     tail = (1 - LEVEL) / 2
     n = per_year["created"].to_numpy()
@@ -216,12 +251,15 @@ def summary(trend: Growth) -> str:
     """What the chosen model says, in one sentence."""
     if trend.break_quarter is not None:
         since = "and have been flat since" if is_flat(trend.recent) else "and have grown since by"
-        return (f"New repositories grew by {rate(trend.early)} until {trend.break_quarter},"
-                f" {since}: {rate(trend.recent)}.")
+        return (
+            f"New repositories grew by {rate(trend.early)} until {trend.break_quarter}, {since}: {rate(trend.recent)}."
+        )
     if trend.chosen.model == "exponential":
         return f"New repositories grew by {rate(trend.recent)} (one exponential trend)."
-    return (f"New repositories grew by {rate(trend.early)} at the start of the data and by"
-            f" {rate(trend.recent)} over its last year ({trend.chosen.model} trend).")
+    return (
+        f"New repositories grew by {rate(trend.early)} at the start of the data and by"
+        f" {rate(trend.recent)} over its last year ({trend.chosen.model} trend)."
+    )
 
 
 def headline(trend: Growth) -> str:
@@ -236,18 +274,26 @@ def choice(trend: Growth) -> str:
     """How the model was chosen and how it fits the last quarters, in two sentences."""
     others = trend.candidates.filter(pl.col("delta_aic") > 0).sort("delta_aic")
     margins = " and ".join(f"{d:.1f} for the {m} one" for m, d in others.select("model", "delta_aic").iter_rows())
-    return (f"Of an exponential, a decelerating and a segmented trend, AIC chooses the {trend.chosen.model} one"
-            f" (AIC higher by {margins}). Its 95% predictive interval holds {trend.recent_within} of the last"
-            f" {CHECKED_QUARTERS} observed quarters.")
+    return (
+        f"Of an exponential, a decelerating and a segmented trend, AIC chooses the {trend.chosen.model} one"
+        f" (AIC higher by {margins}). Its 95% predictive interval holds {trend.recent_within} of the last"
+        f" {CHECKED_QUARTERS} observed quarters."
+    )
 
 
 def cap_check(years: pl.DataFrame, missing: int) -> str:
-    """Whether the matches the search never returned could explain the last year's shortfall against one exponential trend."""
+    """Whether the matches the search never returned could explain the last year's shortfall
+    against one exponential trend."""
     last = years.row(-1, named=True)
     gap = last["exponential"] - last["created"]
     if gap <= 0:
-        return f"In {last['year']}, {last['created']:,} repositories were returned, no fewer than one exponential trend expects."
+        return (
+            f"In {last['year']}, {last['created']:,} repositories were returned,"
+            " no fewer than one exponential trend expects."
+        )
     verdict = "more than" if gap > missing else "no more than"
-    return (f"One exponential trend expects {last['exponential']:,.0f} repositories created in {last['year']};"
-            f" {last['created']:,} were returned, {gap:,.0f} fewer, {verdict} the {missing:,} matches the search"
-            f" never returned{', so the cap cannot explain it' if gap > missing else ''}.")
+    return (
+        f"One exponential trend expects {last['exponential']:,.0f} repositories created in {last['year']};"
+        f" {last['created']:,} were returned, {gap:,.0f} fewer, {verdict} the {missing:,} matches the search"
+        f" never returned{', so the cap cannot explain it' if gap > missing else ''}."
+    )

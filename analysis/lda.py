@@ -6,6 +6,7 @@ the corpus, a coherence measure that tracks human judgements of topic quality (R
 et al., 2015). Held-out perplexity is reported alongside; it keeps falling or rising
 monotonically on short texts, so it is shown, not used to choose.
 """
+
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
@@ -37,19 +38,27 @@ class TopicModel:
 
 def documents(repos: pl.DataFrame) -> pl.DataFrame:
     """Repositories with a non-empty cleaned description, plurals merged into their singular."""
-    docs = (
-        repos.select("id", "full_name", "stargazers_count", pl.col("description").map_elements(clean, return_dtype=pl.String).alias("text"))
-        .filter(pl.col("text").str.len_chars() > 0)
-    )
+    docs = repos.select(
+        "id",
+        "full_name",
+        "stargazers_count",
+        pl.col("description").map_elements(clean, return_dtype=pl.String).alias("text"),
+    ).filter(pl.col("text").str.len_chars() > 0)
     return docs.with_columns(pl.Series("text", merge_inflections(docs["text"].to_list()), dtype=pl.String))
 
 
-def vectorize(texts: list[str], domain_stop_words: Collection[str] = (),
-              ) -> tuple[sparse.csr_matrix, np.ndarray]:
+def vectorize(
+    texts: list[str],
+    domain_stop_words: Collection[str] = (),
+) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Term counts; the topic's own stop words (words its descriptions share by construction, held in
     notebook 03's parameters) go too, beside English ones."""
-    vectorizer = CountVectorizer(stop_words=sorted(ENGLISH_STOP_WORDS | set(domain_stop_words)), min_df=5, max_df=0.5,
-                                 token_pattern=r"(?u)\b[a-z][a-z0-9+#]+\b")
+    vectorizer = CountVectorizer(
+        stop_words=sorted(ENGLISH_STOP_WORDS | set(domain_stop_words)),
+        min_df=5,
+        max_df=0.5,
+        token_pattern=r"(?u)\b[a-z][a-z0-9+#]+\b",
+    )
     counts = vectorizer.fit_transform(texts)
     return counts.tocsr(), vectorizer.get_feature_names_out()
 
@@ -72,8 +81,9 @@ def npmi_coherence(binary: sparse.csr_matrix, top: np.ndarray) -> float:
 
 
 def fit(counts: sparse.csr_matrix, k: int) -> LatentDirichletAllocation:
-    return LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=25,
-                                     random_state=SEED).fit(counts)
+    return LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=25, random_state=SEED).fit(
+        counts
+    )
 
 
 def top_term_indices(model: LatentDirichletAllocation, n: int = TOP_TERMS) -> np.ndarray:
@@ -96,8 +106,9 @@ def shortfall(repos: pl.DataFrame) -> str | None:
 GRID = (3, 4, 5, 6, 8, 10, 12, 15, 20)
 
 
-def score(counts: sparse.csr_matrix, binary: sparse.csr_matrix, train: np.ndarray, test: np.ndarray,
-          k: int) -> dict[str, float]:
+def score(
+    counts: sparse.csr_matrix, binary: sparse.csr_matrix, train: np.ndarray, test: np.ndarray, k: int
+) -> dict[str, float]:
     """One grid point: coherence of the topics fitted on `train`, perplexity on `test`."""
     model = fit(counts[train], k)
     coherence = np.mean([npmi_coherence(binary, t) for t in top_term_indices(model)])
@@ -105,8 +116,7 @@ def score(counts: sparse.csr_matrix, binary: sparse.csr_matrix, train: np.ndarra
 
 
 @cached
-def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID,
-           domain_stop_words: Collection[str] = ()) -> TopicModel:
+def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID, domain_stop_words: Collection[str] = ()) -> TopicModel:
     """Fit the grid on 80% of descriptions, pick k by coherence, refit it on all of them.
 
     The grid points are independent, so they are fitted on all cores (each with the same
@@ -121,10 +131,13 @@ def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID,
     model = fit(counts, best)
     weights = model.components_ / model.components_.sum(axis=1, keepdims=True)
     tops = top_term_indices(model)
-    terms = pl.DataFrame([
-        {"topic": t + 1, "rank": r + 1, "term": str(vocab[i]), "weight": float(weights[t, i])}
-        for t in range(best) for r, i in enumerate(tops[t])
-    ])
+    terms = pl.DataFrame(
+        [
+            {"topic": t + 1, "rank": r + 1, "term": str(vocab[i]), "weight": float(weights[t, i])}
+            for t in range(best)
+            for r, i in enumerate(tops[t])
+        ]
+    )
     mix = model.transform(counts)
     assignments = docs.select("id").with_columns(
         pl.Series("topic", mix.argmax(axis=1) + 1), pl.Series("share", mix.max(axis=1))
@@ -139,11 +152,13 @@ def topic_table(tm: TopicModel, repos: pl.DataFrame) -> pl.DataFrame:
     rows = []
     for topic in range(1, tm.k + 1):
         members = joined.filter(pl.col("topic") == topic).sort("stargazers_count", descending=True)
-        rows.append({
-            "topic": topic,
-            "name": tm.names[topic],
-            "top_terms": ", ".join(tm.terms.filter(pl.col("topic") == topic).sort("rank")["term"].to_list()),
-            "repositories": members.height,
-            "example": members["full_name"][0] if members.height else "",
-        })
+        rows.append(
+            {
+                "topic": topic,
+                "name": tm.names[topic],
+                "top_terms": ", ".join(tm.terms.filter(pl.col("topic") == topic).sort("rank")["term"].to_list()),
+                "repositories": members.height,
+                "example": members["full_name"][0] if members.height else "",
+            }
+        )
     return pl.DataFrame(rows)

@@ -1,4 +1,5 @@
 """Execute notebooks headless (nbclient) and read back their labelled outputs."""
+
 from __future__ import annotations
 
 import os
@@ -49,7 +50,9 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
     with environment({**env, captions.OFF_ENV: "1"}):
         try:
             NotebookClient(
-                nb, timeout=timeout, kernel_name=KERNEL,
+                nb,
+                timeout=timeout,
+                kernel_name=KERNEL,
                 resources={"metadata": {"path": str(src.parent)}},
             ).execute()
         except CellExecutionError as e:
@@ -70,16 +73,16 @@ def failed_cell(nb: nbformat.NotebookNode) -> str:
 def labelled_cells(nb: nbformat.NotebookNode) -> dict[str, nbformat.NotebookNode]:
     """Map each code cell's label (`#| label: x`) to the cell."""
     return {
-        match.group(1): cell
-        for cell in nb.cells
-        if cell.cell_type == "code" and (match := LABEL.search(cell.source))
+        match.group(1): cell for cell in nb.cells if cell.cell_type == "code" and (match := LABEL.search(cell.source))
     }
 
 
 def labelled_outputs(nb: nbformat.NotebookNode) -> dict[str, set[str]]:
     """Map each cell label to the MIME types its outputs hold."""
-    return {label: {m for o in cell.get("outputs", []) for m in o.get("data", {})}
-            for label, cell in labelled_cells(nb).items()}
+    return {
+        label: {m for o in cell.get("outputs", []) for m in o.get("data", {})}
+        for label, cell in labelled_cells(nb).items()
+    }
 
 
 def holds_expected_output(label: str, mimes: set[str]) -> bool:

@@ -5,6 +5,7 @@ convention) that assigns literal values. The notebook uses them; `make report` f
 `{name}` placeholders in the notebook's captions from them; and `analysis.facts` reads them
 too, so a value changed in a notebook changes its captions and the documents' prose alike.
 """
+
 from __future__ import annotations
 
 import ast
@@ -37,8 +38,10 @@ def of_notebook(nb: nbformat.NotebookNode, where: str = "notebook") -> dict[str,
         try:
             values[node.targets[0].id] = ast.literal_eval(node.value)
         except ValueError:
-            raise ParameterError(f"{where}: {node.targets[0].id} in the parameters cell is not a literal value"
-                                 " (numbers, strings, tuples, lists, sets, dicts)") from None
+            raise ParameterError(
+                f"{where}: {node.targets[0].id} in the parameters cell is not a literal value"
+                " (numbers, strings, tuples, lists, sets, dicts)"
+            ) from None
     return values
 
 
@@ -55,6 +58,7 @@ def of_notebooks(folder: Path | None = None) -> dict[str, Any]:
 
 def fill_captions(nb: nbformat.NotebookNode, values: dict[str, Any]) -> None:
     """Write the parameters' values into the `{name}` placeholders of every cell option (captions), in place."""
+
     def fill(line: re.Match[str]) -> str:
         return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), line.group(1))
 

@@ -1,4 +1,5 @@
 """Key players: the repositories and owners that dominate stars and activity, by task."""
+
 from __future__ import annotations
 
 import csv
@@ -35,8 +36,9 @@ def curated_tasks(path: Path | None = None) -> dict[str, str]:
         return {normal(r["name"]): r["type"].strip().replace("lifecyle", "lifecycle") for r in csv.DictReader(f)}
 
 
-def task_of(name: str, owner: str, description: str | None, topics: list[str], curated: dict[str, str],
-            content_type: str = "") -> str:
+def task_of(
+    name: str, owner: str, description: str | None, topics: list[str], curated: dict[str, str], content_type: str = ""
+) -> str:
     """The curated list's task for a listed tool; else learning material; else keyword rules."""
     for candidate in (name, owner):
         if normal(candidate) in curated:
@@ -51,7 +53,8 @@ def task_of(name: str, owner: str, description: str | None, topics: list[str], c
 
 
 def content_label(name: str, owner: str, hand: str | None, curated: dict[str, str], classified: str) -> tuple[str, str]:
-    """A repository's content type and where it came from: a hand label, else the curated tool list, else the classifier."""
+    """A repository's content type and where it came from: a hand label, else the curated tool
+    list, else the classifier."""
     if hand is not None:
         return hand, "hand label"
     if normal(name) in curated or normal(owner) in curated:
@@ -65,22 +68,32 @@ def key_repositories(repos: pl.DataFrame, content: pl.DataFrame, hand: pl.DataFr
     `content` holds the classifier's labels (id, content_type); `hand` the hand labels (id, label).
     """
     curated = curated_tasks()
-    top = (repos.join(content, on="id").join(hand.select("id", pl.col("label").alias("hand")), on="id", how="left")
-           .sort(["stargazers_count", "id"], descending=[True, False]).head(n))
-    labelled = [content_label(r["name"], r["owner_login"], r["hand"], curated, r["content_type"])
-                for r in top.iter_rows(named=True)]
-    top = top.with_columns(pl.Series("content_type", [c for c, _ in labelled]),
-                           pl.Series("source", [s for _, s in labelled]))
+    top = (
+        repos.join(content, on="id")
+        .join(hand.select("id", pl.col("label").alias("hand")), on="id", how="left")
+        .sort(["stargazers_count", "id"], descending=[True, False])
+        .head(n)
+    )
+    labelled = [
+        content_label(r["name"], r["owner_login"], r["hand"], curated, r["content_type"])
+        for r in top.iter_rows(named=True)
+    ]
+    top = top.with_columns(
+        pl.Series("content_type", [c for c, _ in labelled]), pl.Series("source", [s for _, s in labelled])
+    )
     return top.select(
         pl.col("full_name").alias("repository"),
         pl.col("stargazers_count").alias("stars"),
         "content_type",
         "source",
-        pl.struct("name", "owner_login", "description", "topics", "content_type").map_elements(
-            lambda r: task_of(r["name"], r["owner_login"], r["description"], r["topics"] or [], curated,
-                              r["content_type"]),
+        pl.struct("name", "owner_login", "description", "topics", "content_type")
+        .map_elements(
+            lambda r: task_of(
+                r["name"], r["owner_login"], r["description"], r["topics"] or [], curated, r["content_type"]
+            ),
             return_dtype=pl.String,
-        ).alias("task"),
+        )
+        .alias("task"),
     )
 
 
@@ -89,8 +102,11 @@ def key_owners(repos: pl.DataFrame, n: int = 10) -> pl.DataFrame:
     return (
         repos.sort("stargazers_count", descending=True)
         .group_by("owner_login", "owner_type")
-        .agg(pl.len().alias("repos"), pl.col("stargazers_count").sum().alias("stars"),
-             pl.col("name").first().alias("top_repository"))
+        .agg(
+            pl.len().alias("repos"),
+            pl.col("stargazers_count").sum().alias("stars"),
+            pl.col("name").first().alias("top_repository"),
+        )
         .with_columns((pl.col("stars") / repos["stargazers_count"].sum()).alias("share_of_stars"))
         .sort(["stars", "owner_login"], descending=[True, False])
         .head(n)

@@ -1,4 +1,5 @@
 """One function per figure: results in, a plotnine ggplot in the house theme out."""
+
 from __future__ import annotations
 
 import functools
@@ -19,11 +20,10 @@ from plotnine import (
     geom_col,
     geom_density,
     geom_errorbar,
-    geom_hline,
     geom_histogram,
+    geom_hline,
     geom_line,
     geom_point,
-    geom_pointrange,
     geom_ribbon,
     geom_step,
     geom_text,
@@ -33,7 +33,6 @@ from plotnine import (
     labs,
     scale_color_manual,
     scale_fill_gradient,
-    scale_fill_manual,
     scale_linetype_manual,
     scale_x_continuous,
     scale_x_date,
@@ -51,13 +50,16 @@ from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
 def with_data(minimum: int = 1) -> Callable[[Callable[..., ggplot]], Callable[..., ggplot]]:
     """For a figure of per-repository data: with fewer than `minimum` rows (a density needs two), a panel
     that says so in one sentence instead of a plotting error."""
+
     def decorate(draw: Callable[..., ggplot]) -> Callable[..., ggplot]:
         @functools.wraps(draw)
         def drawn(data: pl.DataFrame | pl.Series, *args: object, **kwargs: object) -> ggplot:
             if len(data) < minimum:
                 return not_measured(f"Too little to draw: {len(data)} repositories, fewer than {minimum}.")
             return draw(data, *args, **kwargs)
+
         return drawn
+
     return decorate
 
 
@@ -97,8 +99,9 @@ def over_time(data: pl.DataFrame, x: str, y: str, geom: type, x_label: str, y_la
 @with_data()
 def cumulative_repos(cumulative: pl.DataFrame) -> ggplot:
     """Step line of `eda.cumulative_repos`."""
-    return over_time(cumulative, "date", "cumulative", geom_step, "Repository creation date",
-                     "Repositories (cumulative)")
+    return over_time(
+        cumulative, "date", "cumulative", geom_step, "Repository creation date", "Repositories (cumulative)"
+    )
 
 
 @with_data()
@@ -134,12 +137,15 @@ def not_measured(message: str) -> ggplot:
 def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
     """Coherence and held-out perplexity over the grid of topic counts, the chosen k marked."""
     long = grid.unpivot(index="k", on=["coherence", "perplexity"], variable_name="measure").to_pandas()
-    panels = {"coherence": "Mean NPMI coherence\n(higher is better)",
-              "perplexity": "Held-out perplexity\n(lower is better)"}
+    panels = {
+        "coherence": "Mean NPMI coherence\n(higher is better)",
+        "perplexity": "Held-out perplexity\n(lower is better)",
+    }
     long["measure"] = pd.Categorical(long["measure"].map(panels), categories=list(panels.values()), ordered=True)
     return (
         ggplot(long, aes("k", "value"))
-        + geom_line(color=ACCENT) + geom_point(color=ACCENT, size=2.5)
+        + geom_line(color=ACCENT)
+        + geom_point(color=ACCENT, size=2.5)
         + geom_vline(xintercept=chosen, linetype="dashed", color=PALETTE[5])
         + facet_wrap("~measure", scales="free_y")
         + labs(x="Number of topics", y="")
@@ -150,11 +156,16 @@ def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
 def lda_topics(terms: pl.DataFrame, n: int = 8) -> ggplot:
     """Top terms of each topic, by weight, one panel per topic (its name is its top terms)."""
     topics = sorted(terms["topic"].unique().to_list())
-    data = terms.filter(pl.col("rank") <= n).with_columns(
-        (pl.col("term") + "\u200b" + pl.col("topic").cast(pl.String)).alias("key"),
-    ).to_pandas()
-    data["panel"] = pd.Categorical([f"Topic {t}" for t in data["topic"]], categories=[f"Topic {t}" for t in topics],
-                                   ordered=True)
+    data = (
+        terms.filter(pl.col("rank") <= n)
+        .with_columns(
+            (pl.col("term") + "\u200b" + pl.col("topic").cast(pl.String)).alias("key"),
+        )
+        .to_pandas()
+    )
+    data["panel"] = pd.Categorical(
+        [f"Topic {t}" for t in data["topic"]], categories=[f"Topic {t}" for t in topics], ordered=True
+    )
     order = data.sort_values(["topic", "weight"])["key"].tolist()
     data["key"] = pd.Categorical(data["key"], categories=order, ordered=True)
     return (
@@ -174,9 +185,11 @@ def clusters(points: pl.DataFrame, by: str = "dbscan") -> ggplot:
     data = points.with_columns(
         pl.when(pl.col(by) < 0).then(pl.lit("noise")).otherwise(pl.col(by).cast(pl.String)).alias("cluster")
     ).to_pandas()
-    levels = sorted(set(data["cluster"]) - {"noise"}, key=int) + (["noise"] if (data["cluster"] == "noise").any() else [])
+    levels = sorted(set(data["cluster"]) - {"noise"}, key=int) + (
+        ["noise"] if (data["cluster"] == "noise").any() else []
+    )
     data["cluster"] = pd.Categorical(data["cluster"], categories=levels, ordered=True)
-    colours = dict(zip([lv for lv in levels if lv != "noise"], PALETTE)) | {"noise": MUTED}
+    colours = dict(zip([lv for lv in levels if lv != "noise"], PALETTE, strict=False)) | {"noise": MUTED}
     return (
         ggplot(data, aes("pc1", "pc2", color="cluster"))
         + geom_point(alpha=0.7, size=1.6)
@@ -222,8 +235,9 @@ def growth_years(years: pl.DataFrame, chosen: str) -> ggplot:
     """Repositories created per complete year with exact 95% intervals, the most the search's unreturned
     matches could add (open bar), and what the chosen and the exponential model expect."""
     data = years.to_pandas()
-    expected = years.unpivot(index="year", on=list(dict.fromkeys([chosen, "exponential"])),
-                             variable_name="model", value_name="expected").to_pandas()
+    expected = years.unpivot(
+        index="year", on=list(dict.fromkeys([chosen, "exponential"])), variable_name="model", value_name="expected"
+    ).to_pandas()
     return (
         ggplot(data, aes("year"))
         + geom_col(aes(y="with_missing"), fill="none", color=MUTED, linetype="dashed", width=0.7)
@@ -260,10 +274,22 @@ def size(sizes: pl.DataFrame, talk: pl.DataFrame) -> ggplot:
     rows = []
     for i, r in enumerate(sizes.iter_rows(named=True)):
         y = len(layers) - i
-        rows.append({"y": y + 0.17, "source": "The talk, as reported", "value": reported[r["layer"]],
-                     "label": f"{reported[r['layer']]:,.0f}"})
-        rows.append({"y": y - 0.17, "source": "This snapshot", "value": max(r["total"], 1),
-                     "label": f"{r['total']:,} {r['measure']}"})
+        rows.append(
+            {
+                "y": y + 0.17,
+                "source": "The talk, as reported",
+                "value": reported[r["layer"]],
+                "label": f"{reported[r['layer']]:,.0f}",
+            }
+        )
+        rows.append(
+            {
+                "y": y - 0.17,
+                "source": "This snapshot",
+                "value": max(r["total"], 1),
+                "label": f"{r['total']:,} {r['measure']}",
+            }
+        )
     data = pd.DataFrame(rows)
     data["at"] = data["value"] * 1.5
     low, high = float(data["value"].min()), float(data["value"].max())
@@ -272,8 +298,11 @@ def size(sizes: pl.DataFrame, talk: pl.DataFrame) -> ggplot:
         + geom_point(size=4)
         + geom_text(aes("at", label="label"), ha="left", size=0.9 * BASE_SIZE, show_legend=False)
         + scale_color_manual(values=[MUTED, ACCENT])
-        + scale_x_log10(labels=comma_format(), limits=(low / 2, high * 4000),
-                        breaks=[10.0 ** k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)])
+        + scale_x_log10(
+            labels=comma_format(),
+            limits=(low / 2, high * 4000),
+            breaks=[10.0**k for k in range(int(np.floor(np.log10(low))), int(np.ceil(np.log10(high))) + 1)],
+        )
         + scale_y_continuous(breaks=list(range(len(layers), 0, -1)), labels=layers, limits=(0.5, len(layers) + 0.5))
         + labs(x="Total (log scale)", y="", color="")
         + theme_house(height=3.2)
@@ -285,8 +314,9 @@ def contribution_rate(monthly: pl.DataFrame | None, repos: pl.DataFrame) -> ggpl
     """Pull requests opened per month across all repositories; without enrichment, the search data's
     proxy: open issues and pull requests per repository."""
     if monthly is None:
-        return count_histogram(repos["open_issues_count"],
-                               "Open issues and pull requests per repository (a proxy; 0 shown as 1)")
+        return count_histogram(
+            repos["open_issues_count"], "Open issues and pull requests per repository (a proxy; 0 shown as 1)"
+        )
     return over_time(monthly, "month", "opened", geom_line, "Month", "Pull requests opened")
 
 
@@ -307,8 +337,9 @@ def content_types(shares: pl.DataFrame) -> ggplot:
 @with_data()
 def stars_by_content(repos: pl.DataFrame, content: pl.DataFrame) -> ggplot:
     """Stars per repository by content type (log scale)."""
-    data = repos.join(content, on="id").select(
-        "content_type", (pl.col("stargazers_count") + 1).alias("stars")).to_pandas()
+    data = (
+        repos.join(content, on="id").select("content_type", (pl.col("stargazers_count") + 1).alias("stars")).to_pandas()
+    )
     return (
         ggplot(data, aes("content_type", "stars"))
         + geom_boxplot(fill=ACCENT, alpha=0.3, outlier_alpha=0.3)
@@ -327,17 +358,21 @@ def cloud(prevalence: pl.DataFrame) -> ggplot:
 def dataops(matrix: pl.DataFrame) -> ggplot:
     """Heat map of topic co-occurrence (Jaccard), data-engineering topics first."""
     if matrix.is_empty() or not matrix["a_is_data"].any() or matrix["a_is_data"].all():
-        return not_measured("Not measurable: this snapshot lacks data-engineering or ML topics\n"
-                            "on enough repositories to compare them")
+        return not_measured(
+            "Not measurable: this snapshot lacks data-engineering or ML topics\non enough repositories to compare them"
+        )
     size_of = {a: n for a, b, n in matrix.select("a", "b", "repos").iter_rows() if a == b}
     data = matrix.with_columns(
-        pl.struct("a", "b", "repos").map_elements(
+        pl.struct("a", "b", "repos")
+        .map_elements(
             lambda r: r["repos"] / (size_of[r["a"]] + size_of[r["b"]] - r["repos"]) if r["a"] != r["b"] else None,
             return_dtype=pl.Float64,
-        ).alias("jaccard")
+        )
+        .alias("jaccard")
     ).to_pandas()
-    order = (matrix.filter(pl.col("a") == pl.col("b")).sort(["a_is_data", "repos"], descending=[True, True])["a"]
-             .to_list())
+    order = (
+        matrix.filter(pl.col("a") == pl.col("b")).sort(["a_is_data", "repos"], descending=[True, True])["a"].to_list()
+    )
     data["a"] = pd.Categorical(data["a"], categories=order, ordered=True)
     data["b"] = pd.Categorical(data["b"], categories=order[::-1], ordered=True)
     n_data = int(matrix.filter(pl.col("a") == pl.col("b"))["a_is_data"].sum())
@@ -352,8 +387,13 @@ def dataops(matrix: pl.DataFrame) -> ggplot:
         + scale_fill_gradient(low="#F0F4F8", high=ACCENT, na_value="#FFFFFF")
         + labs(x="The same topics, in the same order", y="", fill="Jaccard")
         + theme_house(height=0.6 + 0.19 * len(order))
-        + theme(axis_text_x=element_blank(), axis_text_y=element_text(size=BASE_SIZE),
-                legend_text=element_text(size=BASE_SIZE), legend_position="right", panel_grid_major=element_blank())
+        + theme(
+            axis_text_x=element_blank(),
+            axis_text_y=element_text(size=BASE_SIZE),
+            legend_text=element_text(size=BASE_SIZE),
+            legend_position="right",
+            panel_grid_major=element_blank(),
+        )
     )
 
 

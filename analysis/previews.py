@@ -6,6 +6,7 @@ unreadable on a slide. This composes, for every slide that embeds a figure, a
 680 px high, or 600 px in the 72% column beside a bullet list), so a person can check
 fonts, clipping and overlaps without a browser.
 """
+
 from __future__ import annotations
 
 import base64

@@ -1,4 +1,5 @@
 """What produced the results: Python and package versions, for the reproducibility appendix."""
+
 from __future__ import annotations
 
 import platform
@@ -6,8 +7,19 @@ from importlib import metadata
 
 import polars as pl
 
-PACKAGES = ("httpx", "polars", "pyarrow", "plotnine", "statsmodels", "scikit-learn", "networkx", "nbclient",
-            "nbconvert", "tenacity", "msgspec")
+PACKAGES = (
+    "httpx",
+    "polars",
+    "pyarrow",
+    "plotnine",
+    "statsmodels",
+    "scikit-learn",
+    "networkx",
+    "nbclient",
+    "nbconvert",
+    "tenacity",
+    "msgspec",
+)
 
 
 def versions() -> pl.DataFrame:

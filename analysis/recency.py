@@ -1,4 +1,5 @@
 """How recently were repositories pushed to, at the snapshot date?"""
+
 from __future__ import annotations
 
 import polars as pl

@@ -6,6 +6,7 @@ timestamp is GitHub's UTC form `YYYY-MM-DDTHH:MM:SSZ` and nothing else, and coun
 in int64. Fields the build does not read are skipped unparsed, which is also why
 msgspec decodes a page faster than `json` does.
 """
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -10,6 +10,7 @@ Each step runs only when its inputs changed (`analysis.fingerprint`). The heavy 
 (nbformat, nbconvert, the analyses) are imported by the steps that use them, so that a
 report with nothing to do is done in seconds.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -55,8 +56,9 @@ def done(start: float, detail: str = "") -> None:
     console.print(f"  done in {time.perf_counter() - start:.1f} s {detail}")
 
 
-def once(store: fingerprint.Store, name: str, key: str, message: str,
-         work: Callable[[], tuple[list[Path], str]]) -> list[Path]:
+def once(
+    store: fingerprint.Store, name: str, key: str, message: str, work: Callable[[], tuple[list[Path], str]]
+) -> list[Path]:
     """Run a step unless it last ran on the same inputs (`key`), saying which and why; its outputs."""
     why = store.why_stale(name, key)
     if why is None:
@@ -136,7 +138,9 @@ def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[
     for nb in executed:
         shutil.copy2(nb, stage / "notebooks" / nb.name)
     subprocess.run(
-        [quarto, "render"], cwd=stage, check=True,
+        [quarto, "render"],
+        cwd=stage,
+        check=True,
         env={**os.environ, **env, "QUARTO_PYTHON": sys.executable},
     )
     out = config.output_dir()
@@ -178,8 +182,9 @@ def run_bounded(command: list[str], timeout: float) -> tuple[int, str]:
     On timeout (or Ctrl-C, which its own session does not receive) its whole process group is
     killed: pip's build subprocesses would otherwise live on, holding the output pipe open.
     """
-    with subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          start_new_session=True) as process:
+    with subprocess.Popen(
+        command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, start_new_session=True
+    ) as process:
         try:
             _, stderr = process.communicate(timeout=timeout)
         except BaseException:
@@ -237,8 +242,9 @@ def run(snapshot: Path, force: bool = False) -> None:
     data = fingerprint.snapshot(snapshot)
     env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
     # What every analysis step reads besides its own code: the data, reference files and versions.
-    inputs = fingerprint.sha256(data, fingerprint.files(fingerprint.reference_files()), fingerprint.environment(),
-                                *env.values())
+    inputs = fingerprint.sha256(
+        data, fingerprint.files(fingerprint.reference_files()), fingerprint.environment(), *env.values()
+    )
 
     def build_tables() -> tuple[list[Path], str]:
         from analysis import build
@@ -247,8 +253,13 @@ def run(snapshot: Path, force: bool = False) -> None:
         tables = [processed / name for name in build.TABLES if (processed / name).is_file()]
         return tables, f"({quality['repositories']:,} repositories as of {quality['as_of']})"
 
-    once(store, "build", fingerprint.sha256(data, fingerprint.code(["analysis.build"]), fingerprint.environment()),
-         f"building tidy tables from {snapshot}", build_tables)
+    once(
+        store,
+        "build",
+        fingerprint.sha256(data, fingerprint.code(["analysis.build"]), fingerprint.environment()),
+        f"building tidy tables from {snapshot}",
+        build_tables,
+    )
 
     facts_file = processed / config.FACTS_FILE
 
@@ -259,8 +270,13 @@ def run(snapshot: Path, force: bool = False) -> None:
             facts.current()
         return [facts_file], f"-> {facts_file}"
 
-    once(store, "facts", fingerprint.facts_inputs(snapshot), "computing the numbers the paper and slides state",
-         compute_facts)
+    once(
+        store,
+        "facts",
+        fingerprint.facts_inputs(snapshot),
+        "computing the numbers the paper and slides state",
+        compute_facts,
+    )
     stated = json.loads(facts_file.read_text())
 
     executed = execute_notebooks(store, inputs, env, out / "notebooks")
@@ -273,9 +289,15 @@ def run(snapshot: Path, force: bool = False) -> None:
         shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
         return shown, f"({len(shown)} slides -> {out / 'slide-previews'})"
 
-    once(store, "previews", fingerprint.sha256(made, (root / "slides.qmd").read_bytes(),
-                                               fingerprint.code(["analysis.previews"]), fingerprint.environment()),
-         "drawing slide previews at the size the deck shows its figures", draw_previews)
+    once(
+        store,
+        "previews",
+        fingerprint.sha256(
+            made, (root / "slides.qmd").read_bytes(), fingerprint.code(["analysis.previews"]), fingerprint.environment()
+        ),
+        "drawing slide previews at the size the deck shows its figures",
+        draw_previews,
+    )
 
     python = Path(sys.executable)
     quarto, reason = find_quarto(python), ""
@@ -283,16 +305,26 @@ def run(snapshot: Path, force: bool = False) -> None:
         quarto, reason = install_quarto(python)
     if quarto:
         # The documents' own cells read the facts (analysis.facts), so its code is part of the key.
-        key = fingerprint.sha256(inputs, made, fingerprint.files((root / n for n in STAGED_SOURCES), root),
-                                 fingerprint.code(["analysis.facts"]), quarto_version(quarto))
-        once(store, "render", key, "rendering paper and slides with Quarto",
-             lambda: (render_with_quarto(quarto, root, executed, env), f"-> {out}"))
+        key = fingerprint.sha256(
+            inputs,
+            made,
+            fingerprint.files((root / n for n in STAGED_SOURCES), root),
+            fingerprint.code(["analysis.facts"]),
+            quarto_version(quarto),
+        )
+        once(
+            store,
+            "render",
+            key,
+            "rendering paper and slides with Quarto",
+            lambda: (render_with_quarto(quarto, root, executed, env), f"-> {out}"),
+        )
         console.print(f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}")
         return
     console.print(
-        f"\nQuarto is not installed and could not be installed ({reason}),"
-        " so the paper and slides were not rendered.",
-        style="bold yellow", markup=False,
+        f"\nQuarto is not installed and could not be installed ({reason}), so the paper and slides were not rendered.",
+        style="bold yellow",
+        markup=False,
     )
     console.print(
         "Produced instead:\n"

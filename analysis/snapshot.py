@@ -4,6 +4,7 @@ A snapshot is the project's raw data and is never edited. Every problem with one
 reported as a `SnapshotError` naming the file and what is wrong with it, so that a
 user can fix the input rather than debug the code.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -142,7 +143,8 @@ class Snapshot:
         """Why the snapshot is not ready to analyse (interrupted or incomplete), or None."""
         if self.enrichment is not None and not self.enrichment.get("enriched_on"):
             return self.search_unfinished() or (
-                "its enrichment was interrupted; run `python -m analysis enrich --snapshot` again to finish it")
+                "its enrichment was interrupted; run `python -m analysis enrich --snapshot` again to finish it"
+            )
         return self.search_unfinished()
 
     def search_unfinished(self) -> str | None:
@@ -156,8 +158,10 @@ class Snapshot:
             return "its collection was interrupted (no collected_on); run the same `collect` command to finish it"
         short = m.get("incomplete_slices") or []
         if short:
-            return (f"its collection is incomplete: {len(short)} date slice(s) hold fewer repositories than"
-                    " their total_count (see incomplete_slices in the manifest)")
+            return (
+                f"its collection is incomplete: {len(short)} date slice(s) hold fewer repositories than"
+                " their total_count (see incomplete_slices in the manifest)"
+            )
         return None
 
     @property

@@ -5,6 +5,7 @@ has, the event happens INACTIVE_DAYS after its last push, and the duration runs 
 creation to then. For the rest, the duration runs from creation to the snapshot date,
 censored (it may go inactive later).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ def durations(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     end = pl.when(inactive).then(pl.col("pushed_at") + gap).otherwise(pl.lit(now))
     return repos.select(
         "id",
-        ((end - pl.col("created_at")).dt.total_seconds() / (YEAR_DAYS * 86400)).clip(lower_bound=1 / YEAR_DAYS)
+        ((end - pl.col("created_at")).dt.total_seconds() / (YEAR_DAYS * 86400))
+        .clip(lower_bound=1 / YEAR_DAYS)
         .alias("years"),
         inactive.alias("inactive"),
     )
@@ -54,9 +56,15 @@ def km_curves(data: pl.DataFrame, group: str) -> pl.DataFrame:
     for name in sorted(data[group].unique().to_list()):
         part = data.filter(pl.col(group) == name)
         sf = SurvfuncRight(part["years"].to_numpy(), part["inactive"].cast(pl.Int8).to_numpy())
-        rows.append(pl.DataFrame({"group": [name] * (len(sf.surv_times) + 1),
-                                  "years": np.r_[0.0, sf.surv_times],
-                                  "survival": np.r_[1.0, sf.surv_prob]}))
+        rows.append(
+            pl.DataFrame(
+                {
+                    "group": [name] * (len(sf.surv_times) + 1),
+                    "years": np.r_[0.0, sf.surv_times],
+                    "survival": np.r_[1.0, sf.surv_prob],
+                }
+            )
+        )
     return pl.concat(rows).with_columns(pl.lit(group).alias("by"))
 
 
@@ -67,16 +75,21 @@ def median_survival(data: pl.DataFrame, group: str) -> pl.DataFrame:
         part = data.filter(pl.col(group) == name)
         sf = SurvfuncRight(part["years"].to_numpy(), part["inactive"].cast(pl.Int8).to_numpy())
         below = np.nonzero(sf.surv_prob <= 0.5)[0]
-        rows.append({"by": group, "group": name, "repos": part.height,
-                     "inactive_share": float(part["inactive"].mean()),
-                     "median_years": float(sf.surv_times[below[0]]) if below.size else None})
+        rows.append(
+            {
+                "by": group,
+                "group": name,
+                "repos": part.height,
+                "inactive_share": float(part["inactive"].mean()),
+                "median_years": float(sf.surv_times[below[0]]) if below.size else None,
+            }
+        )
     return pl.DataFrame(rows)
 
 
 def logrank(data: pl.DataFrame, group: str) -> tuple[float, float]:
     """Log-rank chi-squared and p-value for equal survival across the groups."""
-    chisq, p = survdiff(data["years"].to_numpy(), data["inactive"].cast(pl.Int8).to_numpy(),
-                        data[group].to_numpy())
+    chisq, p = survdiff(data["years"].to_numpy(), data["inactive"].cast(pl.Int8).to_numpy(), data[group].to_numpy())
     return float(chisq), float(p)
 
 
@@ -95,14 +108,16 @@ def license_group(key: str | None) -> str:
 
 def covariates(repos: pl.DataFrame, content: pl.DataFrame, top_languages: int = 3) -> pl.DataFrame:
     """Model covariates: log stars, owner type, license group, content type, language group."""
-    languages = (repos["language"].drop_nulls().value_counts(sort=True)["language"].head(top_languages).to_list())
+    languages = repos["language"].drop_nulls().value_counts(sort=True)["language"].head(top_languages).to_list()
     return repos.join(content, on="id").select(
         "id",
         pl.col("stargazers_count").log1p().alias("log_stars"),
         pl.col("owner_type").fill_null("User"),
         pl.col("license_key").map_elements(license_group, return_dtype=pl.String, skip_nulls=False).alias("license"),
         "content_type",
-        pl.when(pl.col("language").is_in(languages)).then(pl.col("language")).otherwise(pl.lit("Other"))
+        pl.when(pl.col("language").is_in(languages))
+        .then(pl.col("language"))
+        .otherwise(pl.lit("Other"))
         .alias("language"),
     )
 
@@ -127,12 +142,19 @@ def cox(data: pl.DataFrame) -> CoxResult:
     ph = [float(stats.pearsonr(time_rank, residuals[observed, j])[1]) for j in range(residuals.shape[1])]
     global_p = float(stats.combine_pvalues(ph, method="fisher")[1])
     terms = [clean_term(t) for t in model.exog_names]
-    table = pl.DataFrame({
-        "term": terms, "hazard_ratio": np.exp(result.params), "low": ci[:, 0], "high": ci[:, 1],
-        "p": result.pvalues, "ph_p": ph,
-    })
-    return CoxResult(table=table, n=len(frame), events=int(frame["inactive"].sum()), global_ph_p=global_p,
-                     references=references)
+    table = pl.DataFrame(
+        {
+            "term": terms,
+            "hazard_ratio": np.exp(result.params),
+            "low": ci[:, 0],
+            "high": ci[:, 1],
+            "p": result.pvalues,
+            "ph_p": ph,
+        }
+    )
+    return CoxResult(
+        table=table, n=len(frame), events=int(frame["inactive"].sum()), global_ph_p=global_p, references=references
+    )
 
 
 CATEGORICAL = ("owner_type", "license", "content_type", "language")
@@ -160,15 +182,20 @@ def most_common(column: pl.Series) -> str:
 def clean_term(term: str) -> str:
     """`C(owner_type, Treatment('User'))[T.Organization]` -> `owner_type: Organization`."""
     if term.startswith("C("):
-        name = term[2:term.index(",")]
+        name = term[2 : term.index(",")]
         level = term[term.index("[T.") + 3 : -1]
         return f"{name}: {level}"
     return term
 
 
 #: Reader-facing names of the model's variables and of the license levels.
-VARIABLES = {"content_type": "Content type", "owner_type": "Owner type", "log_stars": "Stars (log, per unit)",
-             "license": "License", "language": "Language"}
+VARIABLES = {
+    "content_type": "Content type",
+    "owner_type": "Owner type",
+    "log_stars": "Stars (log, per unit)",
+    "license": "License",
+    "language": "Language",
+}
 LICENSES = {"mit": "MIT", "apache-2.0": "Apache-2.0", "other": "another license", "none": "no license"}
 
 
@@ -179,13 +206,15 @@ def group_summary(data: pl.DataFrame, groupings: tuple[str, ...] = ("content_typ
         _, p = logrank(data, by)
         for i, row in enumerate(median_survival(data, by).iter_rows(named=True)):
             median = row["median_years"]
-            rows.append({
-                "grouping": f"{VARIABLES[by]} (log-rank p {tables.p_value(p)})" if i == 0 else "",
-                "group": row["group"],
-                "repos": row["repos"],
-                "inactive": tables.percent(row["inactive_share"]),
-                "median_years": "not reached" if median is None else f"{median:.1f}",
-            })
+            rows.append(
+                {
+                    "grouping": f"{VARIABLES[by]} (log-rank p {tables.p_value(p)})" if i == 0 else "",
+                    "group": row["group"],
+                    "repos": row["repos"],
+                    "inactive": tables.percent(row["inactive_share"]),
+                    "median_years": "not reached" if median is None else f"{median:.1f}",
+                }
+            )
     return pl.DataFrame(rows)
 
 
@@ -199,16 +228,26 @@ def readable_term(term: str) -> str:
 def cox_summary(result: CoxResult) -> pl.DataFrame:
     """For readers: hazard ratios with their interval, p and the proportional-hazards check, two decimals;
     each categorical variable's reference level first, at a hazard ratio of 1."""
-    references = pl.DataFrame([
-        {"term": readable_term(f"{v}: {level}") + " (reference)", "hazard_ratio": "1", "interval": "", "p": "",
-         "ph_p": ""}
-        for v, level in result.references.items()
-    ])
-    return references.vstack(result.table.select(
-        pl.col("term").map_elements(readable_term, return_dtype=pl.String),
-        pl.col("hazard_ratio").map_elements(lambda x: f"{x:.2f}", return_dtype=pl.String),
-        pl.struct("low", "high").map_elements(lambda r: f"{r['low']:.2f} to {r['high']:.2f}", return_dtype=pl.String)
-        .alias("interval"),
-        pl.col("p").map_elements(tables.p_value, return_dtype=pl.String),
-        pl.col("ph_p").map_elements(tables.p_value, return_dtype=pl.String),
-    ))
+    references = pl.DataFrame(
+        [
+            {
+                "term": readable_term(f"{v}: {level}") + " (reference)",
+                "hazard_ratio": "1",
+                "interval": "",
+                "p": "",
+                "ph_p": "",
+            }
+            for v, level in result.references.items()
+        ]
+    )
+    return references.vstack(
+        result.table.select(
+            pl.col("term").map_elements(readable_term, return_dtype=pl.String),
+            pl.col("hazard_ratio").map_elements(lambda x: f"{x:.2f}", return_dtype=pl.String),
+            pl.struct("low", "high")
+            .map_elements(lambda r: f"{r['low']:.2f} to {r['high']:.2f}", return_dtype=pl.String)
+            .alias("interval"),
+            pl.col("p").map_elements(tables.p_value, return_dtype=pl.String),
+            pl.col("ph_p").map_elements(tables.p_value, return_dtype=pl.String),
+        )
+    )

@@ -5,6 +5,7 @@ the same way, and column widths are set on purpose: pandoc sizes a pipe table's 
 the dashes under its header when the table is wider than a text line, and Typst would
 otherwise give a column of numbers so little room that neighbours run together.
 """
+
 from __future__ import annotations
 
 import re
@@ -29,8 +30,9 @@ def p_value(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
-def markdown(df: pl.DataFrame, floatfmt: str = ",.0f", widths: dict[str, float] | None = None,
-             **headers: str) -> Markdown:
+def markdown(
+    df: pl.DataFrame, floatfmt: str = ",.0f", widths: dict[str, float] | None = None, **headers: str
+) -> Markdown:
     """Display `df` as a pipe table; `headers` renames columns for readers (column=Label).
 
     `widths` gives columns' relative widths (missing ones get 1); numbers are right-aligned.

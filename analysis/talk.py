@@ -3,6 +3,7 @@
 The talk's values are data (data/talk/stated.csv, each with where in the talk it is), so no
 number of the talk is typed into prose or code.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -33,7 +34,8 @@ def reconcile(values: pl.DataFrame, facts: dict[str, Any]) -> pl.DataFrame:
     """Per quantity: what the talk stated, what this study measures (the fact `study_<key>`), and why they differ."""
     return values.select(
         "quantity",
-        pl.struct("kind", "talk").map_elements(lambda r: formatted(r["kind"], r["talk"]), return_dtype=pl.String)
+        pl.struct("kind", "talk")
+        .map_elements(lambda r: formatted(r["kind"], r["talk"]), return_dtype=pl.String)
         .alias("talk"),
         pl.col("key").map_elements(lambda k: facts[f"study_{k}"], return_dtype=pl.String).alias("study"),
         "why",

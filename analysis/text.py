@@ -1,4 +1,5 @@
 """Cleaning repository descriptions for text models: URLs, emoji and punctuation out."""
+
 from __future__ import annotations
 
 import re
@@ -6,11 +7,12 @@ import re
 URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 SHORTCODE = re.compile(r":[a-z0-9_+-]+:")  # GitHub renders :rocket: as an emoji
 EMOJI = re.compile(
-    "[\U0001F000-\U0001FAFF\U00002600-\U000027BF\U0001F900-\U0001F9FF\U00002B00-\U00002BFF"
-    "\U0000FE0F\U0000200D\U000020E3]"
+    "[\U0001f000-\U0001faff\U00002600-\U000027bf\U0001f900-\U0001f9ff\U00002b00-\U00002bff"
+    "\U0000fe0f\U0000200d\U000020e3]"
 )
 NON_WORD = re.compile(r"[^a-z0-9+#]+")
 END_TO_END = re.compile(r"\bend[\s-]*(?:to|2)[\s-]*end\b")
+
 
 def clean(description: str | None) -> str:
     """Lowercase text with URLs, emoji (Unicode and :shortcodes:) and punctuation removed."""

@@ -7,6 +7,7 @@ and 624 px in HTML; plotnine's default "retina" output still draws it at 192 dpi
 1600 x 900 slide, where slides.scss scales it up to fill the slide, it stays sharp and its
 text, printed at body size in the paper, reads at about 30 px.
 """
+
 from __future__ import annotations
 
 from plotnine import element_blank, element_line, element_text, theme, theme_minimal

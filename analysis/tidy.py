@@ -5,6 +5,7 @@ once is kept once, from the observation with the latest `updated_at` (the freshe
 state GitHub showed us); ties go to the observation fetched last (later in the
 manifest, later on its page). `matched_queries` is the union over all observations.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,6 @@ import pyarrow as pa
 
 from analysis.records import License, Owner, Repo
 from analysis.snapshot import SearchPage
-
 
 #: The tidy schema of repos.parquet, in column order (GitHub's names where they exist).
 REPO_SCHEMA: dict[str, pl.DataType] = {
@@ -70,12 +70,31 @@ def flatten(item: Repo) -> tuple:
     """One search result -> one tidy row in ROW_COLUMNS order. Absent fields become null."""
     owner = item.owner or NO_OWNER
     return (
-        item.id, item.node_id, item.full_name, owner.login, owner.type, item.name,
-        item.description or None, item.created_at, item.updated_at, item.pushed_at,
-        item.stargazers_count, item.forks_count, item.open_issues_count, item.size,
-        item.language, (item.license or NO_LICENSE).key, item.topics or [], item.fork,
-        item.archived, item.is_template, item.has_issues, item.has_wiki,
-        item.has_pages, item.has_discussions, item.homepage or None,
+        item.id,
+        item.node_id,
+        item.full_name,
+        owner.login,
+        owner.type,
+        item.name,
+        item.description or None,
+        item.created_at,
+        item.updated_at,
+        item.pushed_at,
+        item.stargazers_count,
+        item.forks_count,
+        item.open_issues_count,
+        item.size,
+        item.language,
+        (item.license or NO_LICENSE).key,
+        item.topics or [],
+        item.fork,
+        item.archived,
+        item.is_template,
+        item.has_issues,
+        item.has_wiki,
+        item.has_pages,
+        item.has_discussions,
+        item.homepage or None,
     )
 
 
@@ -88,17 +107,18 @@ def list_column(values: list[list[str]]) -> pa.Array:
 def repos_frame(rows: list[tuple], matched: list[list[str]]) -> pl.DataFrame:
     """Assemble flattened rows into the REPO_SCHEMA frame, with datetimes parsed as UTC."""
     # pa.array converts lists of strings far faster than tuples, hence map(list, ...).
-    columns = dict(zip(ROW_COLUMNS, map(list, zip(*rows)))) if rows else {c: [] for c in ROW_COLUMNS}
+    columns = (
+        dict(zip(ROW_COLUMNS, map(list, zip(*rows, strict=False)), strict=False))
+        if rows
+        else {c: [] for c in ROW_COLUMNS}
+    )
     columns["matched_queries"] = matched
     arrays = {
-        name: list_column(columns[name])
-        if isinstance(dtype, pl.List)
-        else pa.array(columns[name], ARROW_TYPES[dtype])
+        name: list_column(columns[name]) if isinstance(dtype, pl.List) else pa.array(columns[name], ARROW_TYPES[dtype])
         for name, dtype in REPO_SCHEMA.items()
     }
     return pl.from_arrow(pa.table(arrays)).with_columns(
-        pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC", strict=True)
-        for c in DATETIME_COLUMNS
+        pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC", strict=True) for c in DATETIME_COLUMNS
     )
 
 
@@ -145,13 +165,11 @@ def tidy(pages: Iterable[SearchPage], as_of: str) -> Tidy:
     rows = [kept[i][1] for i in ids]
     matched = [sorted(q) if len(q) > 1 else list(q) for q in map(queries_of.__getitem__, ids)]
     topics_at = ROW_COLUMNS.index("topics")
-    topics_of = {rid: row[topics_at] for rid, row in zip(ids, rows)}
+    topics_of = {rid: row[topics_at] for rid, row in zip(ids, rows, strict=False)}
     return Tidy(repos=repos_frame(rows, matched), quality=quality_report(stats.values(), topics_of, as_of))
 
 
-def quality_report(
-    stats: Iterable[QueryStats], topics_of: dict[int, list[str]], as_of: str
-) -> dict[str, Any]:
+def quality_report(stats: Iterable[QueryStats], topics_of: dict[int, list[str]], as_of: str) -> dict[str, Any]:
     """Per query: what the search promised (total_count) against what the snapshot holds."""
     queries = []
     for s in stats:
@@ -160,9 +178,7 @@ def quality_report(
         # it first); else the sum over its date slices.
         total = s.slice_totals.get("", sum(s.slice_totals.values())) if s.slice_totals else None
         unique = len(s.ids)
-        stale = (
-            sum(1 for rid in s.ids if not all(t in topics_of[rid] for t in wanted)) if wanted else None
-        )
+        stale = sum(1 for rid in s.ids if not all(t in topics_of[rid] for t in wanted)) if wanted else None
         queries.append(
             {
                 "query": s.query,

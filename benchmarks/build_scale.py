@@ -7,6 +7,7 @@ and type-checks every item (msgspec), where the baseline only parses.
 
     python benchmarks/build_scale.py --recorded ../shared/data/github-search-2023-01
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,23 +53,24 @@ def synthesize(recorded: Path, dest: Path, factor: int) -> int:
             body["total_count"] *= factor
             name = f"copy{copy}_{request['file']}"
             (dest / name).write_text(json.dumps(body))
-            requests.append({**request, "file": name,
-                             "params": {**request["params"], "page": len(requests) + 1}})
+            requests.append({**request, "file": name, "params": {**request["params"], "page": len(requests) + 1}})
             items += len(body["items"])
     (dest / "manifest.json").write_text(json.dumps({**manifest, "requests": requests}))
     return items
 
 
 def measure(snapshot: Path, out: Path, mode: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", CHILD, str(snapshot), str(out), mode],
-                            check=True, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, str(snapshot), str(out), mode], check=True, capture_output=True, text=True
+    )
     return json.loads(result.stdout)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--recorded", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared/data/github-search-2023-01")
+    parser.add_argument(
+        "--recorded", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/github-search-2023-01"
+    )
     parser.add_argument("--factor", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
@@ -87,10 +89,14 @@ def main() -> None:
         build = statistics.median(r["seconds"] for r in runs["build"])
         imports = statistics.median(r["import_seconds"] for r in runs["build"])
         peak = max(r["peak_mb"] for r in runs["build"])
-        print(f"json parse (baseline): {parse:.2f} s   build: {build:.2f} s"
-              f"   ({runs['build'][0]['count']:,} unique repositories)")
-        print(f"ratio build / parse: {build / parse:.2f}  (target <= 1.50; the build's time includes"
-              f" {imports:.2f} s of importing polars and pyarrow, {(build - imports) / parse:.2f} without)")
+        print(
+            f"json parse (baseline): {parse:.2f} s   build: {build:.2f} s"
+            f"   ({runs['build'][0]['count']:,} unique repositories)"
+        )
+        print(
+            f"ratio build / parse: {build / parse:.2f}  (target <= 1.50; the build's time includes"
+            f" {imports:.2f} s of importing polars and pyarrow, {(build - imports) / parse:.2f} without)"
+        )
         print(f"peak memory of build: {peak:,.0f} MB  (target < 2,048 MB)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

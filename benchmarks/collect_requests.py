@@ -11,6 +11,7 @@ limit (all 304); >= 25 repositories per request for the per-repository counts.
 
     python benchmarks/collect_requests.py [--repos 20000]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -30,9 +31,22 @@ from analysis.collection import live  # noqa: E402
 from analysis.collection.enrich import ACTIVITY_BATCH, COUNTS_BATCH  # noqa: E402
 
 #: Metrics the enrichment delivers; the naive way asks one REST call per repository for each.
-NAIVE_METRICS = ("stars", "forks", "watchers", "open issues", "closed issues", "open PRs", "merged PRs",
-                 "closed PRs", "releases", "latest release", "commits", "contributors", "issue authors",
-                 "PRs per month")
+NAIVE_METRICS = (
+    "stars",
+    "forks",
+    "watchers",
+    "open issues",
+    "closed issues",
+    "open PRs",
+    "merged PRs",
+    "closed PRs",
+    "releases",
+    "latest release",
+    "commits",
+    "contributors",
+    "issue authors",
+    "PRs per month",
+)
 
 
 def enrichment_floor(repos: list[dict]) -> tuple[int, int]:
@@ -45,9 +59,7 @@ def enrichment_floor(repos: list[dict]) -> tuple[int, int]:
 def run(fake: FakeGitHub, out: Path) -> Counter:
     start = len(fake.log)
     live.collect(out, ["topic:mlops"], enrich=True)
-    return Counter(
-        ("search" if "/search" in path else "graphql", status) for _, path, status in fake.log[start:]
-    )
+    return Counter(("search" if "/search" in path else "graphql", status) for _, path, status in fake.log[start:])
 
 
 def main() -> None:
@@ -77,25 +89,37 @@ def main() -> None:
     graphql_used = sum(n for (kind, _), n in first.items() if kind == "graphql")
     used = search_used + graphql_used
     naive = len(repos) * len(NAIVE_METRICS)
-    print(f"{len(repos):,} repositories created {min(r['created_at'] for r in repos)[:4]}"
-          f"-{max(r['created_at'] for r in repos)[:4]}; {len(slices)} date slices; churn {args.churn}")
-    print(f"collected: {len(collected):,} of {len(repos):,} repositories"
-          f" ({'all' if collected == {r['id'] for r in repos} else 'INCOMPLETE'})")
+    print(
+        f"{len(repos):,} repositories created {min(r['created_at'] for r in repos)[:4]}"
+        f"-{max(r['created_at'] for r in repos)[:4]}; {len(slices)} date slices; churn {args.churn}"
+    )
+    print(
+        f"collected: {len(collected):,} of {len(repos):,} repositories"
+        f" ({'all' if collected == {r['id'] for r in repos} else 'INCOMPLETE'})"
+    )
     print(f"first run ({t1 - t0:.0f} s): {used:,} requests = {search_used:,} search + {graphql_used:,} GraphQL")
-    print(f"  floor: {floor:,} = {search_floor:,} search pages (ceil(N/100)) + {counts_floor:,} counts"
-          f" batches + {activity_floor:,} activity batches")
+    print(
+        f"  floor: {floor:,} = {search_floor:,} search pages (ceil(N/100)) + {counts_floor:,} counts"
+        f" batches + {activity_floor:,} activity batches"
+    )
     print(f"  search ratio to its floor: {search_used / search_floor:.3f}  (target <= 1.3)")
     print(f"  ratio to floor: {used / floor:.3f}")
     print(f"  per-repository counts: {len(repos) / counts_floor:.0f} repositories per request (target >= 25)")
     searched_2 = sum(n for (kind, _), n in second.items() if kind == "search")
     free_2 = second[("search", 304)]
-    print(f"second run ({t2 - t1:.0f} s): {searched_2:,} search requests, {free_2:,} answered 304 (free);"
-          f" {sum(n for (k, _), n in second.items() if k == 'graphql')} GraphQL requests (stored answers reused);"
-          " pages that changed while the first run paged are fetched afresh")
-    print(f"third run: {sum(n for (k, _), n in third.items() if k == 'search'):,} search requests,"
-          f" {third[('search', 304)]:,} answered 304 (free)")
-    print(f"naive REST, one call per repository per metric ({len(NAIVE_METRICS)} metrics): {naive:,} requests"
-          f" = {naive / used:.0f}x the first run")
+    print(
+        f"second run ({t2 - t1:.0f} s): {searched_2:,} search requests, {free_2:,} answered 304 (free);"
+        f" {sum(n for (k, _), n in second.items() if k == 'graphql')} GraphQL requests (stored answers reused);"
+        " pages that changed while the first run paged are fetched afresh"
+    )
+    print(
+        f"third run: {sum(n for (k, _), n in third.items() if k == 'search'):,} search requests,"
+        f" {third[('search', 304)]:,} answered 304 (free)"
+    )
+    print(
+        f"naive REST, one call per repository per metric ({len(NAIVE_METRICS)} metrics): {naive:,} requests"
+        f" = {naive / used:.0f}x the first run"
+    )
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ ratio to the cold run. Targets: no change <= 0.08, prose only <= 0.5, one notebo
     PATH=/opt/quarto/bin:$PATH python benchmarks/report_incremental.py \\
         --snapshot ../shared/data/github-search-2023-01
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,13 +32,21 @@ TARGETS = {"no change": 0.08, "prose only": 0.5, "one notebook": 0.6}
 
 def timed_report(src: Path, snapshot: Path, *options: str) -> float:
     """Seconds one `python -m analysis report` takes in the copy (its console output is kept in the copy)."""
-    env = {**os.environ, "PYTHONPATH": str(src), "MLOPS_SHARED_DIR": os.environ.get(
-        "MLOPS_SHARED_DIR", str(REPO.parent / "shared"))}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(src),
+        "MLOPS_SHARED_DIR": os.environ.get("MLOPS_SHARED_DIR", str(REPO.parent / "shared")),
+    }
     env.pop("MLOPS_PROJECT_ROOT", None)
     env.pop("MLOPS_OUTPUT_DIR", None)
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
-                            cwd=src, env=env, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
+        cwd=src,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     elapsed = time.perf_counter() - start
     (src / "benchmark.log").open("a").write(result.stderr)
     if result.returncode:
@@ -72,8 +81,10 @@ def main() -> None:
         edit_notebook(src / "notebooks" / args.notebook)
         seconds["one notebook"] = timed_report(src, snapshot)
     cold = seconds["cold"]
-    rows = {name: {"seconds": round(s, 1), "ratio": round(s / cold, 3), "target": TARGETS.get(name)}
-            for name, s in seconds.items()}
+    rows = {
+        name: {"seconds": round(s, 1), "ratio": round(s / cold, 3), "target": TARGETS.get(name)}
+        for name, s in seconds.items()
+    }
     print(f"{'run':<14}{'seconds':>9}{'ratio':>8}{'target':>8}")
     for name, row in rows.items():
         met = "" if row["target"] is None else ("  ok" if row["ratio"] <= row["target"] else "  MISSED")

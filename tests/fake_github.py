@@ -12,6 +12,7 @@ incomplete results, 401, and repositories that disappear. GraphQL can refuse rep
 (`forbidden`), time out on batches larger than `max_batch` (as a 502, or as a 200 with
 errors and no data, alternately), and answer with ids other than those asked (`renumber`).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,14 +42,49 @@ class Fault:
     times: int = 1
 
 
-WORDS = ("model", "serving", "pipeline", "kubernetes", "monitoring", "drift", "feature", "store", "course",
-         "tutorial", "deploy", "registry", "experiment", "tracking", "data", "quality", "airflow", "docker",
-         "inference", "api", "training", "notebook", "example", "platform", "library", "vision", "nlp",
-         "forecasting", "prediction", "workflow", "orchestration", "cloud", "aws", "azure", "gpu", "batch")
+WORDS = (
+    "model",
+    "serving",
+    "pipeline",
+    "kubernetes",
+    "monitoring",
+    "drift",
+    "feature",
+    "store",
+    "course",
+    "tutorial",
+    "deploy",
+    "registry",
+    "experiment",
+    "tracking",
+    "data",
+    "quality",
+    "airflow",
+    "docker",
+    "inference",
+    "api",
+    "training",
+    "notebook",
+    "example",
+    "platform",
+    "library",
+    "vision",
+    "nlp",
+    "forecasting",
+    "prediction",
+    "workflow",
+    "orchestration",
+    "cloud",
+    "aws",
+    "azure",
+    "gpu",
+    "batch",
+)
 
 
-def make_repos(n: int, seed: int = 0, topics: tuple[str, ...] = ("mlops",),
-               start: int = 2016, end: int = 2023) -> list[dict[str, Any]]:
+def make_repos(
+    n: int, seed: int = 0, topics: tuple[str, ...] = ("mlops",), start: int = 2016, end: int = 2023
+) -> list[dict[str, Any]]:
     """`n` repositories created between `start` and `end`, more of them in later years."""
     rng = random.Random(seed)
     first, last = dt.datetime(start, 1, 1), dt.datetime(end, 1, 1)
@@ -57,22 +93,38 @@ def make_repos(n: int, seed: int = 0, topics: tuple[str, ...] = ("mlops",),
     for i in range(n):
         rid = 10_000 + i
         created = first + dt.timedelta(seconds=span * rng.random() ** 0.5)  # growth over time
-        repos.append({
-            "id": rid, "node_id": f"R_{rid}", "name": f"repo{rid}", "full_name": f"org{rid % 97}/repo{rid}",
-            "owner": {"login": f"org{rid % 97}", "type": "Organization" if rid % 3 else "User"},
-            "description": " ".join(rng.sample(WORDS, 7)), "fork": False,
-            "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "updated_at": "2023-01-10T00:00:00Z", "pushed_at": "2023-01-09T00:00:00Z",
-            "homepage": None, "size": 10 * i, "stargazers_count": int(rng.paretovariate(1.2)) - 1,
-            "watchers_count": 1, "language": rng.choice(["Python", "Go", "Jupyter Notebook", None]),
-            "forks_count": rng.randint(0, 20), "open_issues_count": 0,
-            "license": rng.choice([{"key": "mit"}, {"key": "apache-2.0"}, None]),
-            "topics": list(topics), "archived": False, "is_template": False, "has_issues": True,
-            "has_wiki": True, "has_pages": False, "has_discussions": False,
-            # Most repositories have few issues and pull requests; a few have many pages.
-            "_issues": rng.choice([0, 0, 1, 3, 8, 20, 60]) if i % 50 else 230,
-            "_pulls": rng.choice([0, 0, 1, 2, 5, 15, 40]) if i % 40 else 260,
-        })
+        repos.append(
+            {
+                "id": rid,
+                "node_id": f"R_{rid}",
+                "name": f"repo{rid}",
+                "full_name": f"org{rid % 97}/repo{rid}",
+                "owner": {"login": f"org{rid % 97}", "type": "Organization" if rid % 3 else "User"},
+                "description": " ".join(rng.sample(WORDS, 7)),
+                "fork": False,
+                "created_at": created.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "updated_at": "2023-01-10T00:00:00Z",
+                "pushed_at": "2023-01-09T00:00:00Z",
+                "homepage": None,
+                "size": 10 * i,
+                "stargazers_count": int(rng.paretovariate(1.2)) - 1,
+                "watchers_count": 1,
+                "language": rng.choice(["Python", "Go", "Jupyter Notebook", None]),
+                "forks_count": rng.randint(0, 20),
+                "open_issues_count": 0,
+                "license": rng.choice([{"key": "mit"}, {"key": "apache-2.0"}, None]),
+                "topics": list(topics),
+                "archived": False,
+                "is_template": False,
+                "has_issues": True,
+                "has_wiki": True,
+                "has_pages": False,
+                "has_discussions": False,
+                # Most repositories have few issues and pull requests; a few have many pages.
+                "_issues": rng.choice([0, 0, 1, 3, 8, 20, 60]) if i % 50 else 230,
+                "_pulls": rng.choice([0, 0, 1, 2, 5, 15, 40]) if i % 40 else 260,
+            }
+        )
     return repos
 
 
@@ -148,8 +200,10 @@ class FakeGitHub:
             if t.startswith("created:"):
                 lo, hi = t[8:].split("..")
         matches = [
-            r for r in self.repos
-            if all(w in r["topics"] for w in wanted) and not any(u in r["topics"] for u in unwanted)
+            r
+            for r in self.repos
+            if all(w in r["topics"] for w in wanted)
+            and not any(u in r["topics"] for u in unwanted)
             and lo <= r["created_at"] <= hi
         ]
         self.tick()
@@ -176,8 +230,7 @@ class FakeGitHub:
             links.append((-(-reachable // per_page), "last"))
         if links:
             headers["Link"] = ", ".join(
-                f'<{self.url}/search/repositories?{urlencode({"q": q, "per_page": per_page, "page": p})}>;'
-                f' rel="{rel}"'
+                f'<{self.url}/search/repositories?{urlencode({"q": q, "per_page": per_page, "page": p})}>; rel="{rel}"'
                 for p, rel in links
             )
         return 200, body, headers
@@ -197,16 +250,26 @@ class FakeGitHub:
                 repo = self._by_node.get(node_id)
                 if repo is None or node_id in self.deleted:
                     nodes.append(None)
-                    errors.append({"type": "NOT_FOUND", "path": ["nodes", i],
-                                   "message": f"Could not resolve to a node with the global id of '{node_id}'"})
+                    errors.append(
+                        {
+                            "type": "NOT_FOUND",
+                            "path": ["nodes", i],
+                            "message": f"Could not resolve to a node with the global id of '{node_id}'",
+                        }
+                    )
                 elif node_id in self.forbidden:
                     nodes.append(None)
                     errors.append({"type": "FORBIDDEN", "path": ["nodes", i], "message": "SAML enforcement"})
                 elif operation == "RepoCounts":
                     nodes.append({**counts(repo), "id": self.answered_id(node_id)})
                 else:
-                    nodes.append({"id": self.answered_id(node_id), "issues": activity(repo, "issue", None),
-                                  "pullRequests": activity(repo, "pull", None)})
+                    nodes.append(
+                        {
+                            "id": self.answered_id(node_id),
+                            "issues": activity(repo, "issue", None),
+                            "pullRequests": activity(repo, "pull", None),
+                        }
+                    )
             data["nodes"] = nodes
         elif operation == "RepoActivityMore":
             k = 0
@@ -228,7 +291,6 @@ class FakeGitHub:
             return {"errors": [{"message": f"unknown operation {operation}"}]}
         return {"data": data, **({"errors": errors} if errors else {})}
 
-
     def answered_id(self, node_id: str) -> str:
         """The id GitHub returns: the one asked, or (renumber) its newer form."""
         return "N_" + node_id if self.renumber else node_id
@@ -237,10 +299,13 @@ class FakeGitHub:
 def counts(repo: dict[str, Any]) -> dict[str, Any]:
     rid = repo["id"]
     return {
-        "id": repo["node_id"], "databaseId": rid,
+        "id": repo["node_id"],
+        "databaseId": rid,
         "nameWithOwner": repo["full_name"] if rid % 29 else repo["full_name"] + "-renamed",
-        "stargazerCount": repo["stargazers_count"], "forkCount": repo["forks_count"],
-        "watchers": {"totalCount": rid % 7}, "openIssues": {"totalCount": repo["_issues"] // 3},
+        "stargazerCount": repo["stargazers_count"],
+        "forkCount": repo["forks_count"],
+        "watchers": {"totalCount": rid % 7},
+        "openIssues": {"totalCount": repo["_issues"] // 3},
         "closedIssues": {"totalCount": repo["_issues"] - repo["_issues"] // 3},
         "openPullRequests": {"totalCount": repo["_pulls"] // 5},
         "mergedPullRequests": {"totalCount": repo["_pulls"] // 2},
@@ -257,8 +322,10 @@ def activity(repo: dict[str, Any], kind: str, cursor: str | None) -> dict[str, A
     start = int(cursor) if cursor else 0
     created = dt.datetime.strptime(repo["created_at"], "%Y-%m-%dT%H:%M:%SZ")
     nodes = [
-        {"createdAt": (created + dt.timedelta(days=3 * i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
-         "author": None if i % 17 == 16 else {"login": f"{kind}er{(repo['id'] + i) % (5 + total // 4)}"}}
+        {
+            "createdAt": (created + dt.timedelta(days=3 * i)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "author": None if i % 17 == 16 else {"login": f"{kind}er{(repo['id'] + i) % (5 + total // 4)}"},
+        }
         for i in range(start, min(start + 100, total))
     ]
     end = start + len(nodes)
@@ -283,8 +350,11 @@ class _Handler(BaseHTTPRequestHandler):
         fake = self.fake
         url = urlsplit(self.path)
         if fake.enterprise:  # REST under /api/v3, GraphQL at /api/graphql
-            path = url.path.removeprefix("/api/v3") if url.path.startswith("/api/v3/") else (
-                "/graphql" if url.path == "/api/graphql" else "/not-enterprise" + url.path)
+            path = (
+                url.path.removeprefix("/api/v3")
+                if url.path.startswith("/api/v3/")
+                else ("/graphql" if url.path == "/api/graphql" else "/not-enterprise" + url.path)
+            )
             url = url._replace(path=path)
         length = int(self.headers.get("Content-Length") or 0)
         payload = json.loads(self.rfile.read(length)) if length else None
@@ -302,8 +372,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "slow":
             time.sleep(fake.slow_seconds)
-        if fault == "unauthorized" or (fake.token and auth != f"Bearer {fake.token}") or (
-            url.path == "/graphql" and not auth
+        if (
+            fault == "unauthorized"
+            or (fake.token and auth != f"Bearer {fake.token}")
+            or (url.path == "/graphql" and not auth)
         ):
             return self.send(method, url.path, 401, {"message": "Bad credentials"})
         if fault == "secondary":
@@ -313,36 +385,61 @@ class _Handler(BaseHTTPRequestHandler):
         if fault == "too_many":
             return self.send(method, url.path, 429, {"message": SECONDARY})
         if fault == "primary":
-            return self.send(method, url.path, 403, {"message": "API rate limit exceeded for user."},
-                             {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 2)})
+            return self.send(
+                method,
+                url.path,
+                403,
+                {"message": "API rate limit exceeded for user."},
+                {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 2)},
+            )
         if fault in ("500", "502"):
             return self.send(method, url.path, int(fault), HTML_ERROR, {"Content-Type": "text/html"})
         if fault == "graphql_rate_limited":
-            return self.send(method, url.path, 200,
-                             {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]},
-                             {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 1)})
+            return self.send(
+                method,
+                url.path,
+                200,
+                {"errors": [{"type": "RATE_LIMITED", "message": "API rate limit exceeded"}]},
+                {"x-ratelimit-remaining": "0", "x-ratelimit-reset": str(now + 1)},
+            )
         if url.path == "/search/repositories" and method == "GET":
             status, body, headers = fake.search({k: v[0] for k, v in parse_qs(url.query).items()})
             if status == 200 and fault == "incomplete":
                 body["incomplete_results"] = True
-            limits = {"x-ratelimit-limit": "30", "x-ratelimit-remaining": "29",
-                      "x-ratelimit-reset": str(now + 60), "x-ratelimit-resource": "search"}
+            limits = {
+                "x-ratelimit-limit": "30",
+                "x-ratelimit-remaining": "29",
+                "x-ratelimit-reset": str(now + 60),
+                "x-ratelimit-resource": "search",
+            }
             etag = '"' + hashlib.sha1(json.dumps(body, sort_keys=True).encode()).hexdigest() + '"'
             if status == 200 and self.headers.get("If-None-Match") == etag:
                 return self.send(method, url.path, 304, None, {"ETag": etag, **limits})
-            return self.send(method, url.path, status, body, {"ETag": etag, **limits, **headers},
-                             truncate=fault == "truncated")
+            return self.send(
+                method, url.path, status, body, {"ETag": etag, **limits, **headers}, truncate=fault == "truncated"
+            )
         if url.path == "/graphql" and method == "POST":
-            limits = {"x-ratelimit-limit": "5000", "x-ratelimit-remaining": "4990",
-                      "x-ratelimit-reset": str(now + 3600), "x-ratelimit-resource": "graphql"}
+            limits = {
+                "x-ratelimit-limit": "5000",
+                "x-ratelimit-remaining": "4990",
+                "x-ratelimit-reset": str(now + 3600),
+                "x-ratelimit-resource": "graphql",
+            }
             answer = fake.graphql(payload)
             if answer is None:  # GitHub's 10 s limit, reported as a 502
                 return self.send(method, url.path, 502, HTML_ERROR, {"Content-Type": "text/html"})
             return self.send(method, url.path, 200, answer, limits, truncate=fault == "truncated")
         return self.send(method, url.path, 404, {"message": "Not Found"})
 
-    def send(self, method: str, path: str, status: int, body: Any, headers: dict[str, str] | None = None,
-             truncate: bool = False) -> None:
+    def send(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        body: Any,
+        headers: dict[str, str] | None = None,
+        truncate: bool = False,
+    ) -> None:
         self.fake.log.append((method, path, status))
         headers = dict(headers or {})
         data = b"" if body is None else (body.encode() if isinstance(body, str) else json.dumps(body).encode())

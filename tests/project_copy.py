@@ -3,6 +3,7 @@
 Run with `PYTHONPATH=<copy>` (and the copy as working directory), the report and the notebooks'
 kernels import the copy's `analysis`, which reads its sources and writes its outputs in the copy.
 """
+
 from __future__ import annotations
 
 import shutil

@@ -4,6 +4,7 @@ Boxes are (x0, top, x1, bottom) with y growing downwards, as pdfplumber and the 
 both report them, so one `Box` serves PDF points and CSS pixels alike. The judging
 functions are pure, so the trickier ones are tested on small made-up inputs.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,13 @@ from analysis import report
 REQUIRED_ENV = "RENDER_CHECKS"
 OUTPUTS = ("paper.pdf", "paper.html", "slides.html")
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 POINTS_PER = {"pt": 1.0, "in": 72.0, "cm": 72 / 2.54, "mm": 72 / 25.4}
 #: Quarto's Typst template sets `margin: (x: 1.25in, y: 1.25in)` unless the document sets `margin`
 #: (formats/typst/pandoc/quarto/page.typ), so that, not Typst's own 2.5/21 of the short side, is the default.
@@ -41,13 +47,17 @@ def unavailable(out: Path, root: Path) -> str | None:
     """Why the rendered outputs in `out` cannot be checked (missing or stale), or None."""
     missing = [name for name in OUTPUTS if not (out / name).is_file()]
     if missing:
-        return (f"no rendered {', '.join(missing)} in {out}: run `make report` with Quarto installed"
-                " (see README, Installing Quarto)")
+        return (
+            f"no rendered {', '.join(missing)} in {out}: run `make report` with Quarto installed"
+            " (see README, Installing Quarto)"
+        )
     oldest = min((out / name for name in OUTPUTS), key=lambda p: p.stat().st_mtime)
     newer = [p for p in sources(root) if p.stat().st_mtime > oldest.stat().st_mtime]
     if newer:
-        return (f"{oldest.name} is older than {len(newer)} of its sources (e.g. {newer[0].relative_to(root)}):"
-                " run `make report` again")
+        return (
+            f"{oldest.name} is older than {len(newer)} of its sources (e.g. {newer[0].relative_to(root)}):"
+            " run `make report` again"
+        )
     return None
 
 
@@ -69,8 +79,9 @@ class Box:
 
     def overlap(self, other: Box) -> float:
         """The shared area as a fraction of the smaller box (0 when they do not touch)."""
-        shared = Box(max(self.x0, other.x0), max(self.top, other.top),
-                     min(self.x1, other.x1), min(self.bottom, other.bottom))
+        shared = Box(
+            max(self.x0, other.x0), max(self.top, other.top), min(self.x1, other.x1), min(self.bottom, other.bottom)
+        )
         if shared.x1 <= shared.x0 or shared.bottom <= shared.top:
             return 0.0
         return shared.area / max(min(self.area, other.area), 1e-9)
@@ -105,6 +116,7 @@ def text_area(width: float, height: float, margin: Mapping[str, str] | None) -> 
 @dataclass(frozen=True)
 class Mark:
     """Something printed: a word, a character or an image, with what it says and where."""
+
     text: str
     box: Box
 
@@ -137,7 +149,8 @@ def read_page(page: Any, area: Box) -> Page:
     footer = [w for w in words if w.text == str(number) and area.sticks_out(w.box) > 0]
     images = [Mark(f"image of {i['srcsize'][0]}x{i['srcsize'][1]} px", Box.of(i)) for i in page.images]
     return Page(
-        number, area,
+        number,
+        area,
         words=[w for w in words if w not in footer],
         chars=[Mark(c["text"], Box.of(c)) for c in page.chars],
         images=images,
@@ -147,8 +160,11 @@ def read_page(page: Any, area: Box) -> Page:
 
 def outside(marks: Iterable[Mark], area: Box, tolerance: float) -> list[str]:
     """Marks that reach more than `tolerance` past the area (punctuation may hang ~2 pt into the margin)."""
-    return [f"{m.text!r} at {m.box} reaches {area.sticks_out(m.box):.0f} past the text area {area}"
-            for m in marks if area.sticks_out(m.box) > tolerance]
+    return [
+        f"{m.text!r} at {m.box} reaches {area.sticks_out(m.box):.0f} past the text area {area}"
+        for m in marks
+        if area.sticks_out(m.box) > tolerance
+    ]
 
 
 def overprinted(words: list[Mark], min_overlap: float = 0.3) -> list[tuple[Mark, Mark]]:
@@ -156,7 +172,7 @@ def overprinted(words: list[Mark], min_overlap: float = 0.3) -> list[tuple[Mark,
     ordered = sorted(words, key=lambda w: w.box.x0)
     pairs = []
     for i, a in enumerate(ordered):
-        for b in ordered[i + 1:]:
+        for b in ordered[i + 1 :]:
             if b.box.x0 >= a.box.x1:
                 break
             if a.box.overlap(b.box) > min_overlap:
@@ -193,14 +209,18 @@ def ends_early(page: Page) -> bool:
 
 def pushed_figures(pages: list[Page]) -> list[str]:
     """Pages left mostly blank because the figure that follows did not fit on them."""
-    return [f"page {page.number} ends above the middle of its text area: the figure or table that opens"
-            f" page {after.number} ({after.first_line()[:60]!r}) did not fit below it"
-            for page, after in zip(pages, pages[1:]) if ends_early(page) and starts_with_figure(after)]
+    return [
+        f"page {page.number} ends above the middle of its text area: the figure or table that opens"
+        f" page {after.number} ({after.first_line()[:60]!r}) did not fit below it"
+        for page, after in zip(pages, pages[1:], strict=False)
+        if ends_early(page) and starts_with_figure(after)
+    ]
 
 
 @dataclass(frozen=True)
 class Heading:
     """A heading, the one after it, and whether anything stands between the two."""
+
     where: str
     level: int
     text: str
@@ -216,8 +236,10 @@ def empty_headings(headings: list[Heading]) -> list[str]:
         if not h.text.strip():
             problems.append(f"{h.where}: an h{h.level} heading with no text")
         elif h.next_level is not None and h.next_level <= h.level and not h.content_before_next:
-            problems.append(f"{h.where}: heading {h.text!r} (level {h.level}) is empty: nothing stands before"
-                            f" the next heading {h.next_text!r} (level {h.next_level})")
+            problems.append(
+                f"{h.where}: heading {h.text!r} (level {h.level}) is empty: nothing stands before"
+                f" the next heading {h.next_text!r} (level {h.next_level})"
+            )
     return problems
 
 
@@ -227,19 +249,27 @@ def outline_headings(outline: list[tuple[int, str, int, float]], pages: list[Pag
     A bookmark points a little above its heading, so the marks between one bookmark and the
     next are the heading itself and whatever follows it.
     """
+
     def between(start: tuple[int, float], end: tuple[int, float]) -> list[Mark]:
-        return [m for i, page in enumerate(pages) for m in page.words + page.images
-                if start <= (i, m.box.top) < end]
+        return [m for i, page in enumerate(pages) for m in page.words + page.images if start <= (i, m.box.top) < end]
 
     headings = []
-    for (level, title, page, top), following in zip(outline, outline[1:] + [None]):
+    for (level, title, page, top), following in zip(outline, outline[1:] + [None], strict=False):
         if following is None:
             headings.append(Heading(f"page {page + 1}", level, title))
             continue
         marks = between((page, top), (following[2], following[3]))
         text = "".join("".join(m.text for m in marks).split())
-        headings.append(Heading(f"page {page + 1}", level, title, following[0], following[1],
-                                content_before_next=text != "".join(title.split())))
+        headings.append(
+            Heading(
+                f"page {page + 1}",
+                level,
+                title,
+                following[0],
+                following[1],
+                content_before_next=text != "".join(title.split()),
+            )
+        )
     return headings
 
 
@@ -269,8 +299,7 @@ TEXT_RULES = (
     rule("an unresolved reference `??`", r"\?\?"),
 )
 #: Typst has no emoji font here, so emoji print as empty boxes.
-EMOJI = rule("an emoji (Typst prints a box)",
-             "[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B50-\u2B55\uFE0F]")
+EMOJI = rule("an emoji (Typst prints a box)", "[\U0001f000-\U0001faff\u2600-\u27bf\u2b50-\u2b55\ufe0f]")
 #: A slide shows a figure with its caption; the paper's "Figure N:" numbering means nothing there.
 FIGURE_PREFIX = rule("a 'Figure N:' caption prefix", r"\bFigure\s+\d+\s*:")
 
@@ -278,6 +307,7 @@ FIGURE_PREFIX = rule("a 'Figure N:' caption prefix", r"\bFigure\s+\d+\s*:")
 @dataclass(frozen=True)
 class Finding:
     """A rule the text breaks: how often, and the first place (offset, and the text around it)."""
+
     rule: str
     count: int
     offset: int
@@ -293,7 +323,7 @@ def text_problems(text: str, rules: Iterable[Rule]) -> list[Finding]:
         matches = list(r.pattern.finditer(text))
         if matches:
             first = matches[0]
-            context = " ".join(text[max(0, first.start() - 40):first.end() + 40].split())
+            context = " ".join(text[max(0, first.start() - 40) : first.end() + 40].split())
             found.append(Finding(r.name, len(matches), first.start(), context))
     return found
 
@@ -394,7 +424,8 @@ SLIDE_JS = """(i) => {
       const style = getComputedStyle(a);
       if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
       const b = box(a);
-      clip = clip ? [Math.max(clip[0], b[0]), Math.max(clip[1], b[1]), Math.min(clip[2], b[2]), Math.min(clip[3], b[3])] : b;
+      clip = clip ? [Math.max(clip[0], b[0]), Math.max(clip[1], b[1]),
+                     Math.min(clip[2], b[2]), Math.min(clip[3], b[3])] : b;
     }
     return {what: describe(img), box: box(img), clip, loaded: img.complete && img.naturalWidth > 0};
   });
@@ -414,6 +445,7 @@ def box(rect: list[float]) -> Box:
 @dataclass(frozen=True)
 class Slide:
     """What one slide shows, measured in the browser with all its fragments visible."""
+
     number: int
     data: dict[str, Any]
 
@@ -423,8 +455,11 @@ class Slide:
     def outside(self, tolerance: float) -> list[str]:
         """Marks reaching past the 1600x900 slide box, in slide pixels (the deck is scaled to the window)."""
         frame, scale = box(self.data["slide_box"]), self.data["scale"]
-        return [f"{self}: {m['what']} reaches {frame.sticks_out(box(m['box'])) / scale:.0f} px past the slide"
-                for m in self.data["marks"] if frame.sticks_out(box(m["box"])) / scale > tolerance]
+        return [
+            f"{self}: {m['what']} reaches {frame.sticks_out(box(m['box'])) / scale:.0f} px past the slide"
+            for m in self.data["marks"]
+            if frame.sticks_out(box(m["box"])) / scale > tolerance
+        ]
 
     def clipped_images(self, tolerance: float) -> list[str]:
         problems = []
@@ -432,8 +467,10 @@ class Slide:
             if not image["loaded"]:
                 problems.append(f"{self}: {image['what']} did not load")
             elif image["clip"] and box(image["clip"]).sticks_out(box(image["box"])) > tolerance:
-                problems.append(f"{self}: {image['what']} is clipped by an enclosing box by"
-                                f" {box(image['clip']).sticks_out(box(image['box'])):.0f} px")
+                problems.append(
+                    f"{self}: {image['what']} is clipped by an enclosing box by"
+                    f" {box(image['clip']).sticks_out(box(image['box'])):.0f} px"
+                )
         return problems
 
 

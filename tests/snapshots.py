@@ -1,4 +1,5 @@
 """Small, hand-written snapshots in the recorded snapshot's shape, for unit tests."""
+
 from __future__ import annotations
 
 import json
@@ -76,23 +77,27 @@ def write_snapshot(
     return folder
 
 
-WORDS = ("serving pipeline model monitoring kubernetes course tutorial feature store data drift deploy library"
-         .split())
+WORDS = "serving pipeline model monitoring kubernetes course tutorial feature store data drift deploy library".split()
 
 
-def synthetic_snapshot(folder: Path, n: int, languages: tuple[str, ...] = ("Python", "Jupyter Notebook", "Go"),
-                       seed: int = 1) -> Path:
+def synthetic_snapshot(
+    folder: Path, n: int, languages: tuple[str, ...] = ("Python", "Jupyter Notebook", "Go"), seed: int = 1
+) -> Path:
     """A recorded-shape snapshot of `n` repositories with random dates, languages, stars and descriptions."""
     rng = random.Random(seed)
     items = []
     for i in range(1, n + 1):
         year = rng.randint(2016, 2022)
-        items.append(repo_item(
-            i, created_at=f"{year}-{rng.randint(1, 12):02d}-10T00:00:00Z",
-            pushed_at=f"{rng.randint(year, 2022)}-{rng.randint(1, 12):02d}-01T00:00:00Z",
-            language=rng.choice(languages), stargazers_count=rng.randint(0, 500),
-            description=" ".join(rng.sample(WORDS, 5)),
-            owner={"login": f"owner{i}", "id": i, "type": rng.choice(["User", "Organization"])},
-        ))
-    pages = [("topic:mlops", items[k:k + 100], n) for k in range(0, max(n, 1), 100)]
+        items.append(
+            repo_item(
+                i,
+                created_at=f"{year}-{rng.randint(1, 12):02d}-10T00:00:00Z",
+                pushed_at=f"{rng.randint(year, 2022)}-{rng.randint(1, 12):02d}-01T00:00:00Z",
+                language=rng.choice(languages),
+                stargazers_count=rng.randint(0, 500),
+                description=" ".join(rng.sample(WORDS, 5)),
+                owner={"login": f"owner{i}", "id": i, "type": rng.choice(["User", "Organization"])},
+            )
+        )
+    pages = [("topic:mlops", items[k : k + 100], n) for k in range(0, max(n, 1), 100)]
     return write_snapshot(folder, pages)

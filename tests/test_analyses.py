@@ -1,4 +1,5 @@
 """Analysis functions on small inputs whose answers are known (hand computations, named examples)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,15 +12,26 @@ from scipy import sparse
 from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival, talk
 from analysis.text import clean, merge_inflections
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 
 def repos_frame(rows: list[dict]) -> pl.DataFrame:
     """A minimal repos table with the columns the analyses read."""
-    defaults = {"description": None, "topics": [], "language": "Python", "license_key": "mit",
-                "owner_type": "User", "stargazers_count": 1, "forks_count": 0, "open_issues_count": 0,
-                "has_issues": True, "has_wiki": False, "has_pages": False, "has_discussions": False,
-                "owner_login": "o"}
+    defaults = {
+        "description": None,
+        "topics": [],
+        "language": "Python",
+        "license_key": "mit",
+        "owner_type": "User",
+        "stargazers_count": 1,
+        "forks_count": 0,
+        "open_issues_count": 0,
+        "has_issues": True,
+        "has_wiki": False,
+        "has_pages": False,
+        "has_discussions": False,
+        "owner_login": "o",
+    }
     filled = [{**defaults, "id": i, "name": f"r{i}", "full_name": f"o/r{i}", **r} for i, r in enumerate(rows)]
     return pl.DataFrame(filled).with_columns(
         pl.col("created_at", "pushed_at").str.to_datetime("%Y-%m-%d", time_zone="UTC")
@@ -35,8 +47,13 @@ def test_clean_removes_urls_emoji_and_shortcodes():
 
 def test_plurals_merge_into_their_singular_only_where_it_occurs():
     texts = ["serving models and pipelines", "a model library", "libraries for kubernetes", "one pipeline", "class"]
-    assert merge_inflections(texts) == ["serving model and pipeline", "a model library", "library for kubernetes",
-                                        "one pipeline", "class"]
+    assert merge_inflections(texts) == [
+        "serving model and pipeline",
+        "a model library",
+        "library for kubernetes",
+        "one pipeline",
+        "class",
+    ]
 
 
 def test_npmi_of_perfect_and_disjoint_terms():
@@ -49,8 +66,14 @@ def test_npmi_of_perfect_and_disjoint_terms():
 def test_lda_finds_planted_topics_and_is_deterministic():
     a = "kubernetes cluster helm deploy serving container"
     b = "course lesson homework tutorial student notebook"
-    rows = [{"description": " ".join(np.random.default_rng(i).permutation((a if i % 2 else b).split())),
-             "created_at": "2021-01-01", "pushed_at": "2022-01-01"} for i in range(60)]
+    rows = [
+        {
+            "description": " ".join(np.random.default_rng(i).permutation((a if i % 2 else b).split())),
+            "created_at": "2021-01-01",
+            "pushed_at": "2022-01-01",
+        }
+        for i in range(60)
+    ]
     repos = repos_frame(rows)
     first, second = lda.choose.__wrapped__(repos, ks=(2, 3)), lda.choose.__wrapped__(repos, ks=(2, 3))
     assert first.k == 2
@@ -70,10 +93,17 @@ def test_knee_of_a_hockey_stick():
 
 
 def test_clusters_separate_two_planted_groups():
-    rows = [{"stargazers_count": 5000 + i if i < 30 else i % 3, "forks_count": 500 if i < 30 else 0,
-             "open_issues_count": 50 if i < 30 else 0, "has_wiki": i < 30,
-             "created_at": "2018-01-01" if i < 30 else "2022-06-01", "pushed_at": "2023-01-01"}
-            for i in range(90)]
+    rows = [
+        {
+            "stargazers_count": 5000 + i if i < 30 else i % 3,
+            "forks_count": 500 if i < 30 else 0,
+            "open_issues_count": 50 if i < 30 else 0,
+            "has_wiki": i < 30,
+            "created_at": "2018-01-01" if i < 30 else "2022-06-01",
+            "pushed_at": "2023-01-01",
+        }
+        for i in range(90)
+    ]
     c = clusters.cluster(repos_frame(rows), "2023-01-19")
     for method in ("kmeans", "dbscan"):  # no cluster mixes the two planted groups
         labels = c.points[method].to_list()
@@ -102,7 +132,7 @@ def test_growth_recovers_a_known_doubling():
 
 def test_growth_finds_a_planted_levelling_off():
     """Doubling every year for five years, then flat: a segmented trend wins, and one exponential trend fails."""
-    means = [4 * 2 ** (q / 4) for q in range(20)] + [4 * 2 ** 5] * 12
+    means = [4 * 2 ** (q / 4) for q in range(20)] + [4 * 2**5] * 12
     g = growth.fit(repos_frame(quarterly_rows(means, seed=8)), "2023-01-19")
     assert g.chosen.model == "segmented"
     assert g.break_quarter == "2020 Q1"  # the last quarter on the growing slope
@@ -113,8 +143,11 @@ def test_growth_finds_a_planted_levelling_off():
 
 
 def test_yearly_counts_have_exact_intervals_and_a_cap_bound():
-    rows = [{"created_at": f"{2015 + q // 4}-{3 * (q % 4) + 1:02d}-15", "pushed_at": "2023-01-01"}
-            for q in range(32) for _ in range(10)]  # exactly 40 a year
+    rows = [
+        {"created_at": f"{2015 + q // 4}-{3 * (q % 4) + 1:02d}-15", "pushed_at": "2023-01-01"}
+        for q in range(32)
+        for _ in range(10)
+    ]  # exactly 40 a year
     years = growth.yearly(growth.fit(repos_frame(rows), "2023-01-19"), missing=25)
     assert years["year"].to_list() == list(range(2015, 2023))
     assert set(years["created"]) == {40} and set(years["with_missing"]) == {65}
@@ -131,14 +164,18 @@ def test_growth_says_why_it_cannot_model_a_small_snapshot():
 
 # -- recency and survival -------------------------------------------------------------------
 def test_recency_shares():
-    rows = [{"created_at": "2020-01-01", "pushed_at": p} for p in ("2023-01-10", "2022-12-01", "2022-06-01", "2021-01-01")]
+    rows = [
+        {"created_at": "2020-01-01", "pushed_at": p} for p in ("2023-01-10", "2022-12-01", "2022-06-01", "2021-01-01")
+    ]
     s = recency.summary(repos_frame(rows), "2023-01-19")
     assert s["share_recent"] == 0.5 and s["share_stale"] == 0.25
 
 
 def test_durations_slice_and_censor():
-    rows = [{"created_at": "2020-01-01", "pushed_at": "2021-01-01"},  # inactive since 2022-01-01
-            {"created_at": "2020-01-01", "pushed_at": "2022-12-01"}]  # still active: censored
+    rows = [
+        {"created_at": "2020-01-01", "pushed_at": "2021-01-01"},  # inactive since 2022-01-01
+        {"created_at": "2020-01-01", "pushed_at": "2022-12-01"},
+    ]  # still active: censored
     d = survival.durations(repos_frame(rows), "2023-01-01")
     assert d["inactive"].to_list() == [True, False]
     assert d["years"].to_list() == pytest.approx([731 / 365.25, 1096 / 365.25])
@@ -146,8 +183,9 @@ def test_durations_slice_and_censor():
 
 def test_kaplan_meier_matches_a_hand_computation():
     # times 1,2,2+,3,4+: S(1)=4/5, S(2)=4/5*3/4, S(3)=0.6*1/2
-    data = pl.DataFrame({"years": [1.0, 2.0, 2.0, 3.0, 4.0], "inactive": [True, True, False, True, False],
-                         "g": ["a"] * 5})
+    data = pl.DataFrame(
+        {"years": [1.0, 2.0, 2.0, 3.0, 4.0], "inactive": [True, True, False, True, False], "g": ["a"] * 5}
+    )
     curve = survival.km_curves(data, "g")
     assert curve["years"].to_list() == [0.0, 1.0, 2.0, 3.0]
     assert curve["survival"].to_list() == pytest.approx([1.0, 0.8, 0.6, 0.3])
@@ -160,17 +198,27 @@ def test_logrank_and_cox_see_a_planted_hazard_ratio():
     org = rng.random(n) < 0.4  # users are the most common owners, so the reference
     times = rng.exponential(np.where(org, 4.0, 2.0))  # users go inactive twice as fast
     censor = rng.uniform(0, 6, n)
-    data = pl.DataFrame({
-        "id": np.arange(n), "years": np.minimum(times, censor), "inactive": times <= censor,
-        "owner_type": np.where(org, "Organization", "User"), "log_stars": rng.normal(size=n),
-        "license": "none", "content_type": "project", "language": "Python",
-    })
+    data = pl.DataFrame(
+        {
+            "id": np.arange(n),
+            "years": np.minimum(times, censor),
+            "inactive": times <= censor,
+            "owner_type": np.where(org, "Organization", "User"),
+            "log_stars": rng.normal(size=n),
+            "license": "none",
+            "content_type": "project",
+            "language": "Python",
+        }
+    )
     assert survival.logrank(data, "owner_type")[1] < 1e-6
     result = survival.cox(data)
     row = result.table.filter(pl.col("term") == "owner_type: Organization").row(0, named=True)
     assert row["low"] < 0.5 < row["high"]
-    assert survival.hazard_ratio(result, "owner_type", "Organization", "User") == (row["hazard_ratio"], row["low"],
-                                                                                   row["high"])
+    assert survival.hazard_ratio(result, "owner_type", "Organization", "User") == (
+        row["hazard_ratio"],
+        row["low"],
+        row["high"],
+    )
     # With organisations the most common owners, they are the reference, and the ratio is read inverted.
     flipped = survival.cox(data.with_columns(owner_type=pl.Series(np.where(org, "User", "Organization"))))
     ratio, low, high = survival.hazard_ratio(flipped, "owner_type", "User", "Organization")
@@ -184,24 +232,29 @@ def test_logrank_and_cox_see_a_planted_hazard_ratio():
 
 
 # -- content, adoption, community, players --------------------------------------------------
-@pytest.mark.parametrize("name,description,topics,expected", [
-    ("mlops-zoomcamp", "Free MLOps course from DataTalks.Club", ["course"], "learning"),
-    ("awesome-mlops", "A curated list of references for MLOps", ["awesome-list"], "learning"),
-    ("Learning-MLOps", "My notes", [], "learning"),
-    ("machine-learning-platform", "Deploy models", [], "tool"),
-    ("mlflow", "Open source platform for the machine learning lifecycle", ["ml"], "tool"),
-    ("churn-prediction", "Predict customer churn with an API", ["fastapi"], "project"),
-    ("my-repo", "Some code", ["model-serving"], "project"),  # topics name the stack, not the kind
-])
+@pytest.mark.parametrize(
+    "name,description,topics,expected",
+    [
+        ("mlops-zoomcamp", "Free MLOps course from DataTalks.Club", ["course"], "learning"),
+        ("awesome-mlops", "A curated list of references for MLOps", ["awesome-list"], "learning"),
+        ("Learning-MLOps", "My notes", [], "learning"),
+        ("machine-learning-platform", "Deploy models", [], "tool"),
+        ("mlflow", "Open source platform for the machine learning lifecycle", ["ml"], "tool"),
+        ("churn-prediction", "Predict customer churn with an API", ["fastapi"], "project"),
+        ("my-repo", "Some code", ["model-serving"], "project"),  # topics name the stack, not the kind
+    ],
+)
 def test_content_classifier_on_named_examples(name, description, topics, expected):
     assert content.classify(name, description, topics) == expected
 
 
 def test_content_evaluation_counts(tmp_path):
-    repos = pl.DataFrame([
-        {"id": i, "name": n, "description": d, "topics": []}
-        for i, (n, d) in enumerate([("x-course", ""), ("y-library", "a library"), ("z", "app"), ("w", "")])
-    ])
+    repos = pl.DataFrame(
+        [
+            {"id": i, "name": n, "description": d, "topics": []}
+            for i, (n, d) in enumerate([("x-course", ""), ("y-library", "a library"), ("z", "app"), ("w", "")])
+        ]
+    )
     labels_file = tmp_path / "labels.csv"
     labels_file.write_text("id,full_name,label\n0,a,learning\n1,b,tool\n2,c,learning\n3,d,project\n")
     labels = content.hand_labels(labels_file)
@@ -213,16 +266,25 @@ def test_content_evaluation_counts(tmp_path):
 
 
 def test_cloud_prevalence_per_provider():
-    repos = pl.DataFrame({"topics": [["aws", "kubernetes"], ["azure-ml"], [], ["k8s"]],
-                          "description": [None, None, "Deploy to SageMaker", "docker images"]})
+    repos = pl.DataFrame(
+        {
+            "topics": [["aws", "kubernetes"], ["azure-ml"], [], ["k8s"]],
+            "description": [None, None, "Deploy to SageMaker", "docker images"],
+        }
+    )
     got = dict(adoption.cloud_prevalence(repos).select("provider", "repos").iter_rows())
     assert got["AWS"] == 2 and got["Azure"] == 1 and got["Kubernetes"] == 2 and got["Docker"] == 1
     assert got["Any of these"] == 4
 
 
 def test_modularity_of_two_separate_cliques_is_one_half():
-    matrix = pl.DataFrame([{"a": a, "b": b, "repos": 1 if (a < "m") == (b < "m") else 0}
-                           for a in ("a1", "a2", "n1", "n2") for b in ("a1", "a2", "n1", "n2")])
+    matrix = pl.DataFrame(
+        [
+            {"a": a, "b": b, "repos": 1 if (a < "m") == (b < "m") else 0}
+            for a in ("a1", "a2", "n1", "n2")
+            for b in ("a1", "a2", "n1", "n2")
+        ]
+    )
     assert adoption.modularity(matrix, ("a1", "a2"), ("n1", "n2")) == pytest.approx(0.5)
     assert adoption.modularity(matrix, ("a1", "n1"), ("a2", "n2")) < 0
 
@@ -258,7 +320,10 @@ def test_task_from_curated_list_then_rules():
 
 def test_key_player_labels_come_from_hand_then_curated_then_classifier():
     curated = {"mlflow": "version"}
-    assert players.content_label("Made-With-ML", "GokuMohandas", "learning", curated, "project") == ("learning", "hand label")
+    assert players.content_label("Made-With-ML", "GokuMohandas", "learning", curated, "project") == (
+        "learning",
+        "hand label",
+    )
     assert players.content_label("mlflow", "mlflow", None, curated, "project") == ("tool", "curated list")
     assert players.content_label("x", "y", None, curated, "project") == ("project", "classifier")
 

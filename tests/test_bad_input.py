@@ -1,4 +1,5 @@
 """Bad snapshots: one clear error naming the file and problem, non-zero exit, OUT untouched."""
+
 from __future__ import annotations
 
 import json
@@ -35,7 +36,7 @@ def set_item(snap: Path, **fields) -> None:
 CASES = {
     "missing folder": (lambda s: s.rename(s.with_name("gone")), "snapshot folder not found"),
     "missing manifest": (lambda s: (s / "manifest.json").unlink(), "manifest is missing"),
-    "malformed manifest": (lambda s: (s / "manifest.json").write_text("{\"requests\": ["), "not valid JSON"),
+    "malformed manifest": (lambda s: (s / "manifest.json").write_text('{"requests": ['), "not valid JSON"),
     "manifest not an object": (lambda s: (s / "manifest.json").write_text("[]"), "must be a JSON object"),
     "requests not a list": (lambda s: set_manifest(s, lambda m: m.update(requests={})), "'requests'"),
     "entry without file": (lambda s: set_manifest(s, lambda m: m["requests"][0].pop("file")), "no field 'file'"),
@@ -44,11 +45,10 @@ CASES = {
         "points outside the snapshot",
     ),
     "response file missing": (lambda s: first_page(s).unlink(), "is missing"),
-    "response truncated": (
-        lambda s: first_page(s).write_text(first_page(s).read_text()[:50]), "not valid JSON"
-    ),
+    "response truncated": (lambda s: first_page(s).write_text(first_page(s).read_text()[:50]), "not valid JSON"),
     "response without items": (
-        lambda s: first_page(s).write_text(json.dumps({"total_count": 1})), "missing required field `items`"
+        lambda s: first_page(s).write_text(json.dumps({"total_count": 1})),
+        "missing required field `items`",
     ),
     "item without id": (
         lambda s: first_page(s).write_text(json.dumps({"total_count": 1, "items": [{"name": "x"}]})),
@@ -56,7 +56,9 @@ CASES = {
     ),
     # Wrong types are refused, never coerced, and the error names the item and the field.
     "created_at with an offset": (
-        lambda s: set_item(s, created_at="2021-03-04T05:06:07+02:00"), "at `items[1].created_at`"),
+        lambda s: set_item(s, created_at="2021-03-04T05:06:07+02:00"),
+        "at `items[1].created_at`",
+    ),
     "created_at with a space": (lambda s: set_item(s, created_at="2021-03-04 05:06:07Z"), "at `items[1].created_at`"),
     "id true": (lambda s: set_item(s, id=True), "Expected `int`, got `bool` - at `items[1].id`"),
     "stars as text": (lambda s: set_item(s, stargazers_count="12"), "got `str` - at `items[1].stargazers_count`"),

@@ -1,4 +1,5 @@
 """Live collection against the fake GitHub server: completeness, faults, resumability, safety."""
+
 from __future__ import annotations
 
 import json
@@ -15,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 from fake_github import FakeGitHub, Fault, make_repos
 
-from analysis.collection import live
 from analysis.build import build, load
 from analysis.cli import main
+from analysis.collection import live
 from analysis.collection.store import JOURNAL
 
 TOKEN = "ghp_TestTokenThatMustNeverLeak0123456789"
@@ -42,7 +43,7 @@ def env(monkeypatch):
     yield start
 
 
-def collect(out: Path, *args: str) -> "click.testing.Result":  # noqa: F821
+def collect(out: Path, *args: str) -> click.testing.Result:  # noqa: F821
     return CliRunner().invoke(main, ["collect", "--out", str(out), *args])
 
 
@@ -137,10 +138,21 @@ def test_every_repository_collected_while_results_move_between_pages(env, tmp_pa
 
 @pytest.mark.parametrize(
     "kind,path",
-    [("secondary", "/search"), ("secondary_no_retry_after", "/search"), ("too_many", "/search"),
-     ("primary", "/search"), ("500", "/search"), ("502", "/search"), ("slow", "/search"),
-     ("drop", "/search"), ("truncated", "/search"), ("graphql_rate_limited", "/graphql"),
-     ("502", "/graphql"), ("truncated", "/graphql"), ("secondary", "/graphql")],
+    [
+        ("secondary", "/search"),
+        ("secondary_no_retry_after", "/search"),
+        ("too_many", "/search"),
+        ("primary", "/search"),
+        ("500", "/search"),
+        ("502", "/search"),
+        ("slow", "/search"),
+        ("drop", "/search"),
+        ("truncated", "/search"),
+        ("graphql_rate_limited", "/graphql"),
+        ("502", "/graphql"),
+        ("truncated", "/graphql"),
+        ("secondary", "/graphql"),
+    ],
 )
 def test_recovers_from_faults(env, tmp_path, kind, path):
     repos = make_repos(150)
@@ -264,13 +276,33 @@ def test_killed_mid_run_then_resumed(tmp_path, kill_after):
     uninterrupted = tmp_path / "whole"
     with FakeGitHub(make_repos(1400), token=TOKEN, churn=0.3, seed=1) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN, live.TIME_SCALE_ENV: SCALE}
-        whole = subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--no-enrich",
-                                "--out", str(uninterrupted)], env=env, capture_output=True, text=True, timeout=300)
+        whole = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "analysis",
+                "collect",
+                "--topic",
+                "mlops",
+                "--no-enrich",
+                "--out",
+                str(uninterrupted),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert whole.returncode == 0, whole.stderr[-2000:]
     build(uninterrupted, tmp_path / "whole-out")
     with FakeGitHub(repos, token=TOKEN, delay=0.01, churn=0.3, seed=2) as fake:
-        env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": TOKEN,
-               live.TIME_SCALE_ENV: SCALE, live.TIMEOUT_ENV: "2"}
+        env = {
+            **os.environ,
+            "GITHUB_API_URL": fake.url,
+            "GITHUB_TOKEN": TOKEN,
+            live.TIME_SCALE_ENV: SCALE,
+            live.TIMEOUT_ENV: "2",
+        }
         cmd = [sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(out)]
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         deadline = time.time() + 60
@@ -281,7 +313,8 @@ def test_killed_mid_run_then_resumed(tmp_path, kill_after):
         assert proc.returncode == -signal.SIGKILL
         journal = out / JOURNAL
         recorded = len(json.loads((out / "manifest.json").read_text())["requests"]) + (
-            len(journal.read_text().splitlines()) if journal.exists() else 0)
+            len(journal.read_text().splitlines()) if journal.exists() else 0
+        )
         assert 0 < recorded < len(fake.log) + 5, "killed part-way, with some responses recorded"
         done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr[-2000:]

@@ -1,4 +1,5 @@
 """Which snapshot the study reads, and the message when there is none."""
+
 from __future__ import annotations
 
 import pytest

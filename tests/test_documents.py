@@ -1,4 +1,5 @@
 """Static checks of _quarto.yml and the .qmd sources (Quarto itself is not installable here)."""
+
 from __future__ import annotations
 
 import json
@@ -75,23 +76,42 @@ def test_citations_exist_in_bibliography():
     assert paper.citations, "the citation pattern finds the paper's citations"
     for doc in DOCS:
         assert doc.citations <= keys, doc.citations - keys
-    required = {"calefato2022mlops", "zampetti2026frameworks", "borges2018stars", "coelho2017fail",
-                "avelino2019abandonment", "sculley2015debt"}
+    required = {
+        "calefato2022mlops",
+        "zampetti2026frameworks",
+        "borges2018stars",
+        "coelho2017fail",
+        "avelino2019abandonment",
+        "sculley2015debt",
+    }
     assert required <= paper.citations
 
 
 def test_citation_pattern():
-    doc = documents.Document(REPO / "x.qmd", {}, "See @smith2020a and [@doe-2019; @roe:x]. Mail a@b.c,"
-                             " @fig-x, `@decorator`, ```\n@not_this\n```.")
+    doc = documents.Document(
+        REPO / "x.qmd",
+        {},
+        "See @smith2020a and [@doe-2019; @roe:x]. Mail a@b.c, @fig-x, `@decorator`, ```\n@not_this\n```.",
+    )
     assert doc.citations == {"smith2020a", "doe-2019", "roe:x"}
 
 
 #: The talk's slide titles, in the talk's order (sections and slides; "GitHub" spelt as GitHub does).
 TALK_TITLES = [
-    "What is MLOps?", "What I did", "Methodology", "GitHub data", "Limitations of data",
-    "Exploratory data analysis", "Modeling", "Discussion", "How is this ecosystem growing?",
-    "What kind of content is being posted?", "What does adoption of MLOps look like?", "Further work",
-    "Conclusion", "Thank you all!",
+    "What is MLOps?",
+    "What I did",
+    "Methodology",
+    "GitHub data",
+    "Limitations of data",
+    "Exploratory data analysis",
+    "Modeling",
+    "Discussion",
+    "How is this ecosystem growing?",
+    "What kind of content is being posted?",
+    "What does adoption of MLOps look like?",
+    "Further work",
+    "Conclusion",
+    "Thank you all!",
 ]
 
 
@@ -133,8 +153,13 @@ def test_committed_notebooks_are_clean():
 def test_notebooks_hard_code_no_paths():
     for path in sorted((REPO / "notebooks").glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        code = "\n".join(line for c in nb.cells if c.cell_type == "code"
-                         for line in c.source.splitlines() if not line.startswith("#|"))
+        code = "\n".join(
+            line
+            for c in nb.cells
+            if c.cell_type == "code"
+            for line in c.source.splitlines()
+            if not line.startswith("#|")
+        )
         assert not re.search(r"shared/|data/|\.parquet|\.json|open\(", code), path.name
 
 

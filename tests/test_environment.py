@@ -1,11 +1,17 @@
-"""pyproject.toml and environment.yml name the same packages."""
+"""pyproject.toml, uv.lock, environment.yml and the Makefile describe one environment."""
+
 from __future__ import annotations
 
 import re
 import tomllib
+from typing import Any
 
 import yaml
 from conftest import REPO
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 
 # The PyPI package that installs Quarto is called quarto-cli; conda-forge calls it quarto.
 RENAMED = {"quarto-cli": "quarto"}
@@ -16,12 +22,76 @@ def name(requirement: str) -> str:
     return RENAMED.get(base, base)
 
 
-def test_pyproject_and_environment_name_the_same_packages():
-    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
-    pip_names = {name(r) for r in project["dependencies"]}
-    for extra in project["optional-dependencies"].values():
-        pip_names |= {name(r) for r in extra}
+def project() -> dict[str, Any]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+
+
+def lock() -> dict[str, Any]:
+    return tomllib.loads((REPO / "uv.lock").read_text())
+
+
+def conda_dependencies() -> list[str]:
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    conda_names = {name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python"}
+    return [d for d in env["dependencies"] if isinstance(d, str)]
+
+
+def locked_versions() -> dict[str, str]:
+    """Each locked package's version on this machine: where the lock forks by platform or Python, the one
+    whose resolution markers hold here."""
+    return {
+        p["name"]: p["version"]
+        for p in lock()["package"]
+        if not p.get("resolution-markers") or any(Marker(m).evaluate() for m in p["resolution-markers"])
+    }
+
+
+def declared() -> set[tuple[str, SpecifierSet, str]]:
+    """pyproject.toml's requirements as (name, versions, extra); "" for the main dependencies."""
+    meta = project()
+    extras = [("", meta["dependencies"]), *meta["optional-dependencies"].items()]
+    return {
+        (canonicalize_name(req.name), req.specifier, extra) for extra, reqs in extras for req in map(Requirement, reqs)
+    }
+
+
+def test_pyproject_and_environment_name_the_same_packages():
+    meta = project()
+    pip_names = {name(r) for r in meta["dependencies"]}
+    for extra in meta["optional-dependencies"].values():
+        pip_names |= {name(r) for r in extra}
+    conda_names = {name(d) for d in conda_dependencies()} - {"python"}
     assert pip_names == conda_names
-    assert "python=3.11" in env["dependencies"]
+    assert "python=3.11" in conda_dependencies()
+
+
+def test_lock_is_generated_from_pyproject():
+    """`make lock` after every change to the dependencies: uv.lock records what it was resolved from."""
+    meta = project()
+    ours = next(p for p in lock()["package"] if p["name"] == meta["name"])
+    recorded = {
+        (d["name"], SpecifierSet(d.get("specifier", "")), re.sub(r"^extra == '(.*)'$", r"\1", d.get("marker", "")))
+        for d in ours["metadata"]["requires-dist"]
+    }
+    assert recorded == declared(), "uv.lock is out of date with pyproject.toml: run `make lock` and commit uv.lock"
+    assert set(ours["metadata"]["provides-extras"]) == set(meta["optional-dependencies"])
+    assert lock()["requires-python"] == meta["requires-python"]
+
+
+def test_locked_versions_meet_pyproject():
+    versions = locked_versions()
+    for package, specifier, _ in declared():
+        assert specifier.contains(versions[package], prereleases=True), (
+            f"{package}{specifier}: locked {versions[package]}"
+        )
+
+
+def test_environment_pins_the_locked_versions():
+    """A conda user gets the versions a pip user gets: every package both name is pinned to the lock's version."""
+    versions = {RENAMED.get(n, n): v for n, v in locked_versions().items()}
+    pins = dict(d.split("==") for d in conda_dependencies() if d != "python=3.11")
+    assert {n: versions[n] for n in pins} == pins
+
+
+def test_makefile_bootstraps_the_locked_uv():
+    pinned = re.search(r"^UV_VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.MULTILINE)
+    assert pinned and pinned[1] == locked_versions()["uv"]

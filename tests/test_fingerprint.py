@@ -1,4 +1,5 @@
 """Step fingerprints and the model cache: what a key covers, and when a step counts as stale."""
+
 from __future__ import annotations
 
 import subprocess
@@ -77,9 +78,15 @@ def test_model_cache_is_keyed_by_the_arguments(tmp_path: Path, monkeypatch):
 
 def test_force_reaches_the_report(tmp_path: Path, monkeypatch):
     """`make report FORCE=1` asks for --force, and --force reaches the report (which then forgets every step)."""
+
     def dry_run(*options: str) -> str:
-        return subprocess.run(["make", "-n", "report", f"SNAPSHOT={tmp_path}", *options], cwd=SOURCE_ROOT,
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["make", "-n", "report", f"SNAPSHOT={tmp_path}", *options],
+            cwd=SOURCE_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     assert "--force" in dry_run("FORCE=1") and "--force" not in dry_run()
     calls = []

@@ -1,4 +1,5 @@
 """The client's waits, exactly as GitHub's docs prescribe, recorded instead of slept."""
+
 from __future__ import annotations
 
 import pytest
@@ -11,8 +12,7 @@ SEARCH = ("/search/repositories", {"q": "topic:mlops", "per_page": 100, "page": 
 
 def client(fake: FakeGitHub, waits: list[float], **pacing) -> GitHub:
     clock = iter(range(10**9)).__next__  # search pacing sees a second pass per call
-    return GitHub(fake.url, "token", Pacing(sleep=waits.append, clock=lambda: 1_700_000_000.0 + clock(),
-                                            **pacing))
+    return GitHub(fake.url, "token", Pacing(sleep=waits.append, clock=lambda: 1_700_000_000.0 + clock(), **pacing))
 
 
 @pytest.mark.parametrize(

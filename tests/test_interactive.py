@@ -1,4 +1,5 @@
 """Re-running and changing the notebooks as a reader does: in Lab, with parameters, on a conda env."""
+
 from __future__ import annotations
 
 import os
@@ -64,8 +65,9 @@ def test_changed_parameters_reach_captions_and_facts(recorded_snapshot, tmp_path
 
 
 def test_a_failing_notebook_is_named_with_its_cell(tmp_path):
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
-                                         nbformat.v4.new_code_cell("#| label: fig-boom\n1 / 0")])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("#| label: fig-boom\n1 / 0")]
+    )
     nbformat.write(nb, tmp_path / "09-boom.ipynb")
     with pytest.raises(notebooks.NotebookError) as err:
         notebooks.execute(tmp_path / "09-boom.ipynb", tmp_path / "out.ipynb", {})
@@ -77,19 +79,29 @@ def test_a_failing_notebook_is_named_with_its_cell(tmp_path):
 @pytest.mark.notebooks
 def test_notebooks_run_as_lab_runs_them(recorded_snapshot, tmp_path):
     """Kernel in notebooks/, SNAPSHOT relative to where `jupyter lab` was typed (the checkout)."""
-    env = {config.SNAPSHOT_ENV: os.path.relpath(recorded_snapshot, REPO), "PWD": str(REPO),
-           config.PROCESSED_ENV: str(tmp_path / "processed")}
+    env = {
+        config.SNAPSHOT_ENV: os.path.relpath(recorded_snapshot, REPO),
+        "PWD": str(REPO),
+        config.PROCESSED_ENV: str(tmp_path / "processed"),
+    }
     for path in NOTEBOOKS:
         nb = nbformat.read(path, as_version=4)
         with notebooks.environment(env):
-            NotebookClient(nb, kernel_name=notebooks.KERNEL, timeout=600,
-                           resources={"metadata": {"path": str(REPO / "notebooks")}}).execute()
+            NotebookClient(
+                nb, kernel_name=notebooks.KERNEL, timeout=600, resources={"metadata": {"path": str(REPO / "notebooks")}}
+            ).execute()
 
 
 def make_dry_run(*args: str, **env: str) -> str:
     """What `make` would run, without running it."""
-    result = subprocess.run(["make", "-n", *args], cwd=REPO, capture_output=True, text=True, check=True,
-                            env={**os.environ, "CONDA_DEFAULT_ENV": "", **env})
+    result = subprocess.run(
+        ["make", "-n", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "CONDA_DEFAULT_ENV": "", **env},
+    )
     return result.stdout
 
 
@@ -107,8 +119,9 @@ def test_make_uses_an_active_conda_environment(tmp_path):
 def test_captions_show_under_outputs_in_jupyter_but_not_in_the_documents(tmp_path):
     """Lab shows a cell's caption (parameters filled in); `make report` leaves captions to Quarto."""
     source = '#| label: fig-x\n#| fig-cap: "At least {min_repos} repositories."\nmin_repos * 2'
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import analysis\nmin_repos = 7"),
-                                         nbformat.v4.new_code_cell(source)])
+    nb = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("import analysis\nmin_repos = 7"), nbformat.v4.new_code_cell(source)]
+    )
     with notebooks.environment({captions.OFF_ENV: ""}):
         NotebookClient(nb, kernel_name=notebooks.KERNEL, timeout=120).execute()
     shown = [o["data"].get("text/markdown") for o in nb.cells[1].outputs if o.get("output_type") == "display_data"]

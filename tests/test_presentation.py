@@ -1,4 +1,5 @@
 """How figures, tables and prose present results: sizes, number formats, text fit for print."""
+
 from __future__ import annotations
 
 import base64
@@ -35,16 +36,18 @@ def test_table_widths_become_dash_counts_that_pandoc_reads_as_relative_widths():
 
 
 def test_table_cells_keep_the_formats_they_were_given():
-    df = pl.DataFrame({"term": ["a", "b"], "hr": ["0.63", "1.40"], "p": ["< 0.001", "0.05"],
-                       "n": [1234, 5], "share": [0.5, 0.125]})
+    df = pl.DataFrame(
+        {"term": ["a", "b"], "hr": ["0.63", "1.40"], "p": ["< 0.001", "0.05"], "n": [1234, 5], "share": [0.5, 0.125]}
+    )
     text = tables.markdown(df, floatfmt=".1%").data
     assert "0.63" in text and "1.40" in text and "< 0.001" in text, "formatted strings are not re-read"
     assert "1,234" in text and "50.0%" in text and "12.5%" in text
     assert text.splitlines()[1].strip("|").split("|")[1].endswith(":"), "formatted numbers align right"
 
 
-@pytest.mark.parametrize(("p", "text"), [(0.0004, "< 0.001"), (0.0051, "0.005"), (0.0375, "0.04"),
-                                         (0.9, "0.90"), (None, "")])
+@pytest.mark.parametrize(
+    ("p", "text"), [(0.0004, "< 0.001"), (0.0051, "0.005"), (0.0375, "0.04"), (0.9, "0.90"), (None, "")]
+)
 def test_p_values_print_one_way(p, text):
     assert tables.p_value(p) == text
 
@@ -59,12 +62,14 @@ def test_descriptions_are_cut_at_a_word_with_an_ellipsis_and_no_emoji():
 
 # -- survival tables ---------------------------------------------------------------------------
 def test_group_summary_states_each_log_rank_test_once_with_readable_names():
-    data = pl.DataFrame({
-        "years": [1.0, 2.0, 3.0, 4.0, 1.5, 2.5, 5.0, 6.0],
-        "inactive": [True, True, True, False, False, True, False, False],
-        "content_type": ["tool", "tool", "learning", "learning"] * 2,
-        "owner_type": ["User"] * 4 + ["Organization"] * 4,
-    })
+    data = pl.DataFrame(
+        {
+            "years": [1.0, 2.0, 3.0, 4.0, 1.5, 2.5, 5.0, 6.0],
+            "inactive": [True, True, True, False, False, True, False, False],
+            "content_type": ["tool", "tool", "learning", "learning"] * 2,
+            "owner_type": ["User"] * 4 + ["Organization"] * 4,
+        }
+    )
     table = survival.group_summary(data)
     headed = [g for g in table["grouping"] if g]
     assert len(headed) == 2 and headed[0].startswith("Content type (log-rank p ")
@@ -72,8 +77,13 @@ def test_group_summary_states_each_log_rank_test_once_with_readable_names():
     assert all(v.endswith("%") for v in table["inactive"])
 
 
-@pytest.mark.parametrize(("term", "text"), [("owner_type: Organization", "Owner type: Organization"),
-                                            ("license: mit", "License: MIT"),
-                                            ("log_stars", "Stars (log, per unit)")])
+@pytest.mark.parametrize(
+    ("term", "text"),
+    [
+        ("owner_type: Organization", "Owner type: Organization"),
+        ("license: mit", "License: MIT"),
+        ("log_stars", "Stars (log, per unit)"),
+    ],
+)
 def test_model_terms_read_as_words(term, text):
     assert survival.readable_term(term) == text

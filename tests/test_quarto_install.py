@@ -1,4 +1,5 @@
 """`make report` finds Quarto, or installs the `quarto` extra itself, with a stand-in for `python -m pip`."""
+
 from __future__ import annotations
 
 import os
@@ -59,11 +60,14 @@ def test_install_puts_a_working_quarto_beside_the_interpreter(python, monkeypatc
     assert pip_calls(python) == ["-m pip install --quiet quarto-cli>=1.5"]
 
 
-@pytest.mark.parametrize("mode, why", [
-    ("fails", "pip failed: ERROR: Could not build wheels for quarto-cli"),
-    ("broken", "`quarto --version` does not run"),
-    ("hangs", "pip did not finish within 1 s"),
-])
+@pytest.mark.parametrize(
+    "mode, why",
+    [
+        ("fails", "pip failed: ERROR: Could not build wheels for quarto-cli"),
+        ("broken", "`quarto --version` does not run"),
+        ("hangs", "pip did not finish within 1 s"),
+    ],
+)
 def test_a_failed_install_says_why_and_leaves_nothing_behind(python, monkeypatch, mode, why):
     monkeypatch.setenv("FAKE_PIP", mode)
     monkeypatch.setattr(report, "PIP_TIMEOUT_S", 1)

@@ -1,4 +1,5 @@
 """The real 2023 snapshot: the build agrees with values computed here from the raw JSON."""
+
 from __future__ import annotations
 
 import json
@@ -44,7 +45,8 @@ def test_quality_counts_match_raw(built, recorded_snapshot):
         items = [item for query, _, item in raw if query == q["query"]]
         totals = {
             json.loads((recorded_snapshot / r["file"]).read_text())["total_count"]
-            for r in manifest["requests"] if r["params"]["q"] == q["query"]
+            for r in manifest["requests"]
+            if r["params"]["q"] == q["query"]
         }
         unique = {i["id"] for i in items}
         assert q["items"] == len(items)

@@ -5,6 +5,7 @@ They read what `make report` wrote into `analysis.config.output_dir()` (`_output
 yet, sources changed since, no Chromium), they skip and `make test` says why at its end;
 with RENDER_CHECKS=required, as in CI, each of those is a failure instead.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator
@@ -117,28 +118,49 @@ def slides(deck: Any) -> list[Slide]:
 
 # paper.pdf
 
+
 def test_pdf_images_lie_inside_the_text_area(pages):
-    no_problems([f"page {p.number}: {problem}" for p in pages
-                 for problem in rendered.outside(p.images, p.area, PDF_TOLERANCE_PT)],
-                "paper.pdf: images reaching into the margins or off the page")
+    no_problems(
+        [
+            f"page {p.number}: {problem}"
+            for p in pages
+            for problem in rendered.outside(p.images, p.area, PDF_TOLERANCE_PT)
+        ],
+        "paper.pdf: images reaching into the margins or off the page",
+    )
 
 
 def test_pdf_text_lies_inside_the_text_area(pages):
-    no_problems([f"page {p.number}: {problem}" for p in pages
-                 for problem in rendered.outside(p.words, p.area, PDF_TOLERANCE_PT)],
-                "paper.pdf: words printed in the margins")
+    no_problems(
+        [
+            f"page {p.number}: {problem}"
+            for p in pages
+            for problem in rendered.outside(p.words, p.area, PDF_TOLERANCE_PT)
+        ],
+        "paper.pdf: words printed in the margins",
+    )
 
 
 def test_pdf_no_text_is_printed_over_an_image(pages):
-    no_problems([f"page {p.number}: {text[:80]!r} is printed over the {image.text} at {image.box}"
-                 for p in pages for text, image in rendered.text_over_images(p.chars, p.images)],
-                "paper.pdf: text printed over figures")
+    no_problems(
+        [
+            f"page {p.number}: {text[:80]!r} is printed over the {image.text} at {image.box}"
+            for p in pages
+            for text, image in rendered.text_over_images(p.chars, p.images)
+        ],
+        "paper.pdf: text printed over figures",
+    )
 
 
 def test_pdf_no_words_overprint(pages):
-    no_problems([f"page {p.number}: {a.text!r} at {a.box} and {b.text!r} at {b.box}"
-                 for p in pages for a, b in rendered.overprinted(p.words)],
-                "paper.pdf: words printed on top of each other")
+    no_problems(
+        [
+            f"page {p.number}: {a.text!r} at {a.box} and {b.text!r} at {b.box}"
+            for p in pages
+            for a, b in rendered.overprinted(p.words)
+        ],
+        "paper.pdf: words printed on top of each other",
+    )
 
 
 def test_pdf_no_page_is_left_blank_by_a_pushed_figure(pages):
@@ -150,9 +172,14 @@ def test_pdf_page_count(pdf):
 
 
 def test_pdf_text_is_clean(pdf):
-    no_problems([f"page {page.page_number}: {finding}" for page in pdf.pages
-                 for finding in rendered.text_problems(rendered.pdf_text(page), (*TEXT_RULES, EMOJI))],
-                "paper.pdf: text that should not be printed")
+    no_problems(
+        [
+            f"page {page.page_number}: {finding}"
+            for page in pdf.pages
+            for finding in rendered.text_problems(rendered.pdf_text(page), (*TEXT_RULES, EMOJI))
+        ],
+        "paper.pdf: text that should not be printed",
+    )
 
 
 def test_pdf_has_no_empty_headings(out, pages):
@@ -163,10 +190,12 @@ def test_pdf_has_no_empty_headings(out, pages):
 
 # paper.html and slides.html in Chromium
 
+
 def no_horizontal_overflow(page: Any, name: str) -> None:
     scroll_width, client_width = page.evaluate(rendered.OVERFLOW_JS)
     assert scroll_width <= client_width, (
-        f"{name}: the document is {scroll_width} px wide in a {client_width} px window (horizontal scrolling)")
+        f"{name}: the document is {scroll_width} px wide in a {client_width} px window (horizontal scrolling)"
+    )
 
 
 def no_empty_headings(page: Any, name: str, root: str) -> None:
@@ -194,23 +223,34 @@ def test_slides_html_has_no_empty_headings(deck):
 def test_paper_html_figures_and_tables_lie_within_the_column(paper):
     found = paper.evaluate(rendered.FIGURES_JS, PAPER_COLUMN)
     column = box(found["column"])
-    no_problems([f"paper.html: {item['what']} is {box(item['box']).x1 - box(item['box']).x0:.0f} px wide and reaches"
-                 f" {column.sticks_out(box(item['box'])):.0f} px past the {column.x1 - column.x0:.0f} px column"
-                 for item in found["items"] if column.sticks_out(box(item["box"])) > 1],
-                f"paper.html: images, figures and tables wider than the column {PAPER_COLUMN}")
+    no_problems(
+        [
+            f"paper.html: {item['what']} is {box(item['box']).x1 - box(item['box']).x0:.0f} px wide and reaches"
+            f" {column.sticks_out(box(item['box'])):.0f} px past the {column.x1 - column.x0:.0f} px column"
+            for item in found["items"]
+            if column.sticks_out(box(item["box"])) > 1
+        ],
+        f"paper.html: images, figures and tables wider than the column {PAPER_COLUMN}",
+    )
 
 
 def test_paper_html_text_is_clean(paper):
     text = paper.evaluate("(column) => document.querySelector(column).innerText", PAPER_COLUMN)
     headings = [h["text"] for h in paper.evaluate(rendered.HEADINGS_JS, PAPER_COLUMN)]
-    no_problems([f"paper.html, {rendered.section_at(text, headings, f.offset)}: {f}"
-                 for f in rendered.text_problems(text, TEXT_RULES)],
-                "paper.html: text that should not be shown")
+    no_problems(
+        [
+            f"paper.html, {rendered.section_at(text, headings, f.offset)}: {f}"
+            for f in rendered.text_problems(text, TEXT_RULES)
+        ],
+        "paper.html: text that should not be shown",
+    )
 
 
 def test_slides_content_lies_within_the_slide(slides):
-    no_problems([p for s in slides for p in s.outside(SLIDE_TOLERANCE_PX)],
-                "slides.html: content reaching past the 1600x900 slide")
+    no_problems(
+        [p for s in slides for p in s.outside(SLIDE_TOLERANCE_PX)],
+        "slides.html: content reaching past the 1600x900 slide",
+    )
 
 
 def test_slides_images_are_not_clipped(slides):
@@ -218,6 +258,12 @@ def test_slides_images_are_not_clipped(slides):
 
 
 def test_slides_text_and_notes_are_clean(slides):
-    no_problems([f"{s}{' notes' if part == 'notes' else ''}: {f}" for s in slides for part in ("text", "notes")
-                 for f in rendered.text_problems(s.data[part], (*TEXT_RULES, FIGURE_PREFIX))],
-                "slides.html: text that should not be shown")
+    no_problems(
+        [
+            f"{s}{' notes' if part == 'notes' else ''}: {f}"
+            for s in slides
+            for part in ("text", "notes")
+            for f in rendered.text_problems(s.data[part], (*TEXT_RULES, FIGURE_PREFIX))
+        ],
+        "slides.html: text that should not be shown",
+    )

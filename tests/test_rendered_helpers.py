@@ -1,4 +1,5 @@
 """The judging behind tests/test_rendered.py, on small made-up pages, headings and text."""
+
 from __future__ import annotations
 
 import os
@@ -39,11 +40,14 @@ def test_sticks_out_measures_the_worst_side():
     assert area.sticks_out(Box(-256, 90, 868, 652)) == pytest.approx(328)
 
 
-@pytest.mark.parametrize("margin, expected", [
-    (None, Box(90, 90, 522, 702)),  # Quarto's Typst template: 1.25 in all round
-    ({"x": "1in", "y": "1in"}, Box(72, 72, 540, 720)),
-    ({"x": "2.54cm", "top": "20mm", "rest": "1in"}, Box(72, 20 / 25.4 * 72, 540, 720)),
-])
+@pytest.mark.parametrize(
+    "margin, expected",
+    [
+        (None, Box(90, 90, 522, 702)),  # Quarto's Typst template: 1.25 in all round
+        ({"x": "1in", "y": "1in"}, Box(72, 72, 540, 720)),
+        ({"x": "2.54cm", "top": "20mm", "rest": "1in"}, Box(72, 20 / 25.4 * 72, 540, 720)),
+    ],
+)
 def test_text_area_follows_the_typst_margin(margin, expected):
     area = rendered.text_area(*LETTER, margin)
     for side in ("x0", "top", "x1", "bottom"):
@@ -91,12 +95,19 @@ def test_outline_headings_see_what_lies_between_bookmarks():
 
 def test_text_rules():
     text = "For `topic:mlops`, not measured (n/a); TODO. See ?@fig-x and **bold**. Figure 3: x 🔮"
-    found = {f.rule: f.count for f in rendered.text_problems(text, (*rendered.TEXT_RULES, rendered.EMOJI,
-                                                                    rendered.FIGURE_PREFIX))}
+    found = {
+        f.rule: f.count
+        for f in rendered.text_problems(text, (*rendered.TEXT_RULES, rendered.EMOJI, rendered.FIGURE_PREFIX))
+    }
     assert found == {
-        "a literal backtick": 2, "leftover markdown `**`": 2, "the placeholder 'not measured'": 1,
-        "the placeholder 'n/a'": 1, "a TODO": 1, "an unresolved reference `?@`": 1,
-        "an emoji (Typst prints a box)": 1, "a 'Figure N:' caption prefix": 1,
+        "a literal backtick": 2,
+        "leftover markdown `**`": 2,
+        "the placeholder 'not measured'": 1,
+        "the placeholder 'n/a'": 1,
+        "a TODO": 1,
+        "an unresolved reference `?@`": 1,
+        "an emoji (Typst prints a box)": 1,
+        "a 'Figure N:' caption prefix": 1,
     }
     assert not rendered.text_problems("a todolist, Figure 3 shows, N/As and a–b", rendered.TEXT_RULES)
 

@@ -3,6 +3,7 @@
 One executed report (the `report` fixture) serves every test that reads it; the test with
 a stand-in Quarto reruns the report in the same folder, where every other step is skipped.
 """
+
 from __future__ import annotations
 
 import json
@@ -46,8 +47,14 @@ def run_report(snapshot: Path, env: dict[str, str], *options: str) -> str:
 
     It runs in the folder of the `PYTHONPATH` copy, if any: `python -m` imports from the working directory first.
     """
-    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
-                            env=env, cwd=env.get("PYTHONPATH"), capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot), *options],
+        env=env,
+        cwd=env.get("PYTHONPATH"),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr
 
@@ -103,8 +110,11 @@ def test_every_inline_number_is_a_computed_fact(report, recorded_snapshot):
     unfit = [v for v in facts.values() if isinstance(v, str) and re.search(r"`|\bn/a\b|not measured", v)]
     assert not unfit, f"facts print as plain prose, with a value: {unfit}"
     manifest = json.loads((recorded_snapshot / "manifest.json").read_text())
-    ids = {item["id"] for r in manifest["requests"]
-           for item in json.loads((recorded_snapshot / r["file"]).read_text())["items"]}
+    ids = {
+        item["id"]
+        for r in manifest["requests"]
+        for item in json.loads((recorded_snapshot / r["file"]).read_text())["items"]
+    }
     assert facts["n_repos"] == f"{len(ids):,}" and facts["as_of"] == manifest["collected_on"]
 
 
@@ -173,11 +183,19 @@ def enriched(tmp_path_factory):
     snapshot = tmp / "raw" / "fake"
     with FakeGitHub(make_repos(400, seed=5)) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": "t", live.TIME_SCALE_ENV: "0"}
-        subprocess.run([sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
-                       env=env, check=True, capture_output=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
     src = copy_sources(tmp / "src")
-    env = {**without_quarto(src), "PYTHONPATH": str(src),
-           config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))}
+    env = {
+        **without_quarto(src),
+        "PYTHONPATH": str(src),
+        config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared")),
+    }
     return src, snapshot, env, run_report(snapshot, env)
 
 
@@ -194,22 +212,38 @@ def test_report_on_an_enriched_snapshot(enriched):
     assert "image/png" in size_cell.outputs[0]["data"]
 
 
-@pytest.mark.parametrize(("n", "languages"), [
-    (0, ("Python",)), (1, ("Python",)), (3, ("Python", "Go")), (44, ("Python", "Jupyter Notebook", "Go")),
-    (120, ("Go", "Rust", "TypeScript")),  # a topic whose languages are not Python
-])
+@pytest.mark.parametrize(
+    ("n", "languages"),
+    [
+        (0, ("Python",)),
+        (1, ("Python",)),
+        (3, ("Python", "Go")),
+        (44, ("Python", "Jupyter Notebook", "Go")),
+        (120, ("Go", "Rust", "TypeScript")),  # a topic whose languages are not Python
+    ],
+)
 def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
     """Every notebook runs, and every fact reads as prose: an analysis the snapshot cannot support says why."""
     from snapshots import synthetic_snapshot
 
     snapshot = synthetic_snapshot(tmp_path / "raw" / f"synthetic-{n}", n, languages)
     root = tmp_path / "project"
-    result = subprocess.run([sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
-                            env=without_quarto(root), capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
+        env=without_quarto(root),
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     for name in NOTEBOOKS:
-        errors = [o for c in executed(root, name).cells if c.cell_type == "code" for o in c.outputs
-                  if o.output_type == "error"]
+        errors = [
+            o
+            for c in executed(root, name).cells
+            if c.cell_type == "code"
+            for o in c.outputs
+            if o.output_type == "error"
+        ]
         assert not errors, (name, [e["evalue"] for e in errors])
     facts = json.loads((root / "data" / "processed" / f"synthetic-{n}" / "facts.json").read_text())
     for doc in documents.DOCUMENTS:
@@ -222,6 +256,8 @@ def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
         assert "fewer than 50" in facts["lda_k"]
     if n == 120:
         assert "Python" not in facts["top_language"] and facts["hr_org"]
+
+
 def output_of(root: Path, name: str, label: str) -> str:
     """What a labelled cell of an executed notebook shows (its text, table or image data)."""
     cell = notebooks.labelled_cells(executed(root, name))[label]
@@ -244,8 +280,10 @@ def test_no_cached_figure_or_number_is_stale(enriched):
 
     # A value in the snapshot: the name of the most-starred repository, in the page that holds it.
     pages = [p for p in snapshot.glob("*.json") if '"items"' in p.read_text()]
-    page, top = max(((p, item) for p in pages for item in json.loads(p.read_text())["items"]),
-                    key=lambda found: (found[1]["stargazers_count"], -found[1]["id"]))
+    page, top = max(
+        ((p, item) for p in pages for item in json.loads(p.read_text())["items"]),
+        key=lambda found: (found[1]["stargazers_count"], -found[1]["id"]),
+    )
     body = json.loads(page.read_text())
     next(item for item in body["items"] if item["id"] == top["id"])["full_name"] = "edited/by-the-test"
     page.write_text(json.dumps(body))
@@ -255,8 +293,11 @@ def test_no_cached_figure_or_number_is_stale(enriched):
 
     # The code: the table of top repositories (notebook 02 and the facts) counts one star more.
     stars = f"{top['stargazers_count'] + 1:,}"
-    replace_in(root / "analysis" / "eda.py", 'pl.col("stargazers_count").alias("stars")',
-               '(pl.col("stargazers_count") + 1).alias("stars")')
+    replace_in(
+        root / "analysis" / "eda.py",
+        'pl.col("stargazers_count").alias("stars")',
+        '(pl.col("stargazers_count") + 1).alias("stars")',
+    )
     output = run_report(snapshot, env)
     assert json.loads(facts_file.read_text())["top_repo_stars"] == stars and stars in top_repos()
     assert "01-collect.ipynb: skipped" in output  # it imports nothing that changed

@@ -1,4 +1,5 @@
 """The tidy rules on small snapshots whose right answers are known by construction."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -22,8 +23,7 @@ def test_duplicate_keeps_latest_updated_and_unions_queries(tmp_path):
     new = repo_item(1, updated_at="2023-01-02T00:00:00Z", stargazers_count=11)
     repos, quality = built(
         tmp_path,
-        [("topic:mlops", [new, repo_item(2)], 5), ("topic:mlops", [old], 5),
-         ("topic:model-management", [old], 1)],
+        [("topic:mlops", [new, repo_item(2)], 5), ("topic:mlops", [old], 5), ("topic:model-management", [old], 1)],
     )
     assert repos.height == 2
     row = repos.filter(pl.col("id") == 1).row(0, named=True)
@@ -58,7 +58,7 @@ def test_schema_and_utc_datetimes(tmp_path):
     assert repos.schema["created_at"] == pl.Datetime("us", "UTC")
     assert repos.schema["topics"] == pl.List(pl.String)
     row = repos.row(0, named=True)
-    assert row["created_at"] == dt.datetime(2021, 3, 4, 5, 6, 7, tzinfo=dt.timezone.utc)
+    assert row["created_at"] == dt.datetime(2021, 3, 4, 5, 6, 7, tzinfo=dt.UTC)
     assert (row["owner_login"], row["owner_type"], row["license_key"]) == ("owner7", "User", "mit")
 
 
@@ -85,25 +85,80 @@ def test_as_of_falls_back_to_last_fetched_at(tmp_path):
 def test_every_column_comes_from_its_github_field(tmp_path):
     """Each tidy column holds the value of the GitHub field it is named for."""
     item = repo_item(
-        42, full_name="acme/widget", name="widget", description="d", created_at="2020-01-01T00:00:01Z",
-        updated_at="2021-01-01T00:00:02Z", pushed_at="2022-01-01T00:00:03Z", stargazers_count=11,
-        forks_count=12, open_issues_count=13, size=14, language="Go", topics=["a", "b"], fork=True,
-        archived=True, is_template=True, has_issues=False, has_wiki=True, has_pages=True,
-        has_discussions=True, homepage="https://h", owner={"login": "acme", "type": "Organization"},
+        42,
+        full_name="acme/widget",
+        name="widget",
+        description="d",
+        created_at="2020-01-01T00:00:01Z",
+        updated_at="2021-01-01T00:00:02Z",
+        pushed_at="2022-01-01T00:00:03Z",
+        stargazers_count=11,
+        forks_count=12,
+        open_issues_count=13,
+        size=14,
+        language="Go",
+        topics=["a", "b"],
+        fork=True,
+        archived=True,
+        is_template=True,
+        has_issues=False,
+        has_wiki=True,
+        has_pages=True,
+        has_discussions=True,
+        homepage="https://h",
+        owner={"login": "acme", "type": "Organization"},
         license={"key": "apache-2.0"},
     )
     repos, _ = built(tmp_path, [("topic:mlops", [item], 1)])
     row = repos.row(0, named=True)
-    for column in ("full_name", "name", "description", "stargazers_count", "forks_count",
-                   "open_issues_count", "size", "language", "topics", "fork", "archived",
-                   "is_template", "has_issues", "has_wiki", "has_pages", "has_discussions", "homepage"):
+    for column in (
+        "full_name",
+        "name",
+        "description",
+        "stargazers_count",
+        "forks_count",
+        "open_issues_count",
+        "size",
+        "language",
+        "topics",
+        "fork",
+        "archived",
+        "is_template",
+        "has_issues",
+        "has_wiki",
+        "has_pages",
+        "has_discussions",
+        "homepage",
+    ):
         assert row[column] == item[column], column
     for column in ("created_at", "updated_at", "pushed_at"):
         assert row[column].strftime("%Y-%m-%dT%H:%M:%SZ") == item[column], column
     assert (row["owner_login"], row["owner_type"], row["license_key"]) == ("acme", "Organization", "apache-2.0")
     assert list(repos.columns) == [
-        "id", "node_id", "full_name", "owner_login", "owner_type", "name", "description", "created_at",
-        "updated_at", "pushed_at", "stargazers_count", "forks_count", "open_issues_count", "size",
-        "language", "license_key", "topics", "fork", "archived", "is_template", "has_issues",
-        "has_wiki", "has_pages", "has_discussions", "homepage", "matched_queries",
+        "id",
+        "node_id",
+        "full_name",
+        "owner_login",
+        "owner_type",
+        "name",
+        "description",
+        "created_at",
+        "updated_at",
+        "pushed_at",
+        "stargazers_count",
+        "forks_count",
+        "open_issues_count",
+        "size",
+        "language",
+        "license_key",
+        "topics",
+        "fork",
+        "archived",
+        "is_template",
+        "has_issues",
+        "has_wiki",
+        "has_pages",
+        "has_discussions",
+        "homepage",
+        "matched_queries",
     ]

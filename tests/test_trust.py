@@ -4,6 +4,7 @@ Against the fake GitHub server: incomplete slices, one writer per folder, files 
 alone, secrets never echoed, unfinished snapshots refused, enrichment that degrades,
 Enterprise paths, and one-line errors instead of tracebacks.
 """
+
 from __future__ import annotations
 
 import errno
@@ -69,8 +70,12 @@ def test_interrupted_snapshot_refused_by_build_and_report(tmp_path, monkeypatch)
     snap = tmp_path / "root" / "data" / "raw" / "2026-01-01"  # the newest (only) one: what `make report` picks
     snap.mkdir(parents=True)
     (snap / "p1.json").write_text(json.dumps({"total_count": 0, "items": []}))
-    entry = {"file": "p1.json", "path": "/search/repositories", "params": {"q": "topic:mlops"},
-             "fetched_at": "2026-01-01T00:00:00Z"}
+    entry = {
+        "file": "p1.json",
+        "path": "/search/repositories",
+        "params": {"q": "topic:mlops"},
+        "fetched_at": "2026-01-01T00:00:00Z",
+    }
     (snap / "manifest.json").write_text(json.dumps({"started_at": "2026-01-01T00:00:00Z", "requests": [entry]}))
     result = CliRunner().invoke(main, ["build", "--snapshot", str(snap), "--out", str(tmp_path / "out")])
     assert result.exit_code == 1 and "interrupted" in result.output and "--allow-incomplete" in result.output
@@ -79,8 +84,9 @@ def test_interrupted_snapshot_refused_by_build_and_report(tmp_path, monkeypatch)
     monkeypatch.delenv("SNAPSHOT", raising=False)
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 1 and "interrupted" in result.output
-    accepted = CliRunner().invoke(main, ["build", "--snapshot", str(snap), "--out", str(tmp_path / "out"),
-                                         "--allow-incomplete"])
+    accepted = CliRunner().invoke(
+        main, ["build", "--snapshot", str(snap), "--out", str(tmp_path / "out"), "--allow-incomplete"]
+    )
     assert accepted.exit_code == 0 and "WARNING: accepted although its collection was interrupted" in accepted.output
 
 
@@ -183,8 +189,23 @@ def test_token_with_a_line_break_never_reaches_the_real_streams(tmp_path):
     with FakeGitHub(make_repos(10)) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": CANARY + "\r\n", live.TIME_SCALE_ENV: SCALE}
         for debug in ([], ["--debug"]):
-            run = subprocess.run([sys.executable, "-m", "analysis", *debug, "collect", "--topic", "mlops",
-                                  "--out", str(tmp_path / "snap")], env=env, capture_output=True, text=True, timeout=60)
+            run = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "analysis",
+                    *debug,
+                    "collect",
+                    "--topic",
+                    "mlops",
+                    "--out",
+                    str(tmp_path / "snap"),
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert run.returncode == 1 and ("Traceback" in run.stderr) == bool(debug)
             no_canary(tmp_path, run.stdout, run.stderr)
         assert not fake.log and not fake.seen_authorization
@@ -214,8 +235,14 @@ def test_no_traceback_and_no_token_even_under_debug(env, tmp_path, monkeypatch):
     no_canary(tmp_path, plain.output, debug.output)
 
 
-@pytest.mark.parametrize("url,message", [("http://[::1", "not a valid URL"), ("http://host:99999", "not a valid URL"),
-                                         ("ftp://example.invalid", "must be an http(s) URL")])
+@pytest.mark.parametrize(
+    "url,message",
+    [
+        ("http://[::1", "not a valid URL"),
+        ("http://host:99999", "not a valid URL"),
+        ("ftp://example.invalid", "must be an http(s) URL"),
+    ],
+)
 def test_bad_api_urls_are_one_line_errors(env, tmp_path, monkeypatch, url, message):
     monkeypatch.setenv("GITHUB_API_URL", url)
     result = collect(tmp_path / "snap", "--topic", "mlops")
@@ -309,8 +336,11 @@ def test_stored_graphql_answers_are_typed_too(env, tmp_path):
     out = tmp_path / "snap"
     with env(FakeGitHub(make_repos(30))):
         assert collect(out, "--topic", "mlops").exit_code == 0
-    entry = next(e for e in json.loads((out / "enrichment.json").read_text())["requests"]
-                 if e["params"]["operation"] == "RepoCounts")
+    entry = next(
+        e
+        for e in json.loads((out / "enrichment.json").read_text())["requests"]
+        if e["params"]["operation"] == "RepoCounts"
+    )
     answer = json.loads((out / entry["file"]).read_text())
     answer["data"]["nodes"][2]["stargazerCount"] = "12"
     (out / entry["file"]).write_text(json.dumps(answer))
@@ -331,4 +361,3 @@ def test_documents_warn_when_an_unfinished_snapshot_was_accepted(doc, capsys):
     exec(cell, {"unfinished": "its collection was interrupted"})
     shown = capsys.readouterr().out
     assert shown.startswith("::: {.callout-warning}") and "its collection was interrupted" in shown
-

@@ -15,6 +15,7 @@ and each half asked again, down to single repositories; a repository that still 
 or that comes back null with another error (FORBIDDEN, ...), is recorded in `failed`.
 Answers are always keyed by the id that was asked, never by the id GitHub returns.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -154,10 +155,9 @@ class Enricher:
         frontier: dict[str, tuple[dict, dict]] = {}  # node id asked -> (issues, pulls) pageInfo
         for batch in batches(node_ids, ACTIVITY_BATCH):
             for ids, data in self.ask("RepoActivity", batch, lambda ids: {"ids": ids}):
-                for node_id, node in zip(ids, data["nodes"]):
+                for node_id, node in zip(ids, data["nodes"], strict=False):
                     if node:
-                        self.note_more(frontier, node_id, node["issues"]["pageInfo"],
-                                       node["pullRequests"]["pageInfo"])
+                        self.note_more(frontier, node_id, node["issues"]["pageInfo"], node["pullRequests"]["pageInfo"])
             phase.advance(f"{len(batch)} repositories", self.github.budget)
         while frontier:  # each round fetches the next page of every repository still open
             ids, current, frontier = sorted(frontier), frontier, {}
@@ -167,8 +167,13 @@ class Enricher:
                 variables: dict[str, Any] = {}
                 for k, node_id in enumerate(batch):
                     issues, pulls = current[node_id]
-                    variables |= {f"id{k}": node_id, f"i{k}": issues["endCursor"], f"p{k}": pulls["endCursor"],
-                                  f"mi{k}": issues["hasNextPage"], f"mp{k}": pulls["hasNextPage"]}
+                    variables |= {
+                        f"id{k}": node_id,
+                        f"i{k}": issues["endCursor"],
+                        f"p{k}": pulls["endCursor"],
+                        f"mi{k}": issues["hasNextPage"],
+                        f"mp{k}": pulls["hasNextPage"],
+                    }
                 return variables
 
             for batch in batches(ids, ACTIVITY_BATCH):
@@ -179,9 +184,12 @@ class Enricher:
                             continue
                         issues, pulls = current[node_id]
                         done = {"hasNextPage": False, "endCursor": None}
-                        self.note_more(frontier, node_id,
-                                       node["issues"]["pageInfo"] if issues["hasNextPage"] else done,
-                                       node["pullRequests"]["pageInfo"] if pulls["hasNextPage"] else done)
+                        self.note_more(
+                            frontier,
+                            node_id,
+                            node["issues"]["pageInfo"] if issues["hasNextPage"] else done,
+                            node["pullRequests"]["pageInfo"] if pulls["hasNextPage"] else done,
+                        )
                 phase.advance(f"{len(batch)} repositories with more pages", self.github.budget)
 
     @staticmethod

@@ -12,6 +12,7 @@ Rules (GitHub's REST and GraphQL docs, "Rate limits" and "Best practices"):
 Every wait goes through `Pacing`, whose `time_scale` lets tests run the same logic fast.
 The token is sent only to the configured API host and never appears in messages.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -31,8 +32,16 @@ DEFAULT_API = "https://api.github.com"
 TOKEN_ENVS = ("GITHUB_TOKEN", "GH_TOKEN")
 #: Response headers worth keeping in the snapshot (never Authorization or cookies).
 KEPT_HEADERS = (
-    "etag", "last-modified", "link", "date", "retry-after", "x-github-request-id",
-    "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "x-ratelimit-used",
+    "etag",
+    "last-modified",
+    "link",
+    "date",
+    "retry-after",
+    "x-github-request-id",
+    "x-ratelimit-limit",
+    "x-ratelimit-remaining",
+    "x-ratelimit-reset",
+    "x-ratelimit-used",
     "x-ratelimit-resource",
 )
 
@@ -106,8 +115,10 @@ def api_url() -> str:
     except ValueError:
         raise GitHubError("GITHUB_API_URL is not a valid URL (check brackets and port)") from None
     if "@" in parts.netloc:
-        raise GitHubError("GITHUB_API_URL must not carry credentials (user:token@host); set the token"
-                          " in GITHUB_TOKEN or GH_TOKEN instead")
+        raise GitHubError(
+            "GITHUB_API_URL must not carry credentials (user:token@host); set the token"
+            " in GITHUB_TOKEN or GH_TOKEN instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise GitHubError(f"GITHUB_API_URL must be an http(s) URL, got {url!r}")
     return url
@@ -144,12 +155,16 @@ class GitHub:
         if not token:
             self.pacing.search_interval = max(self.pacing.search_interval, 6.1)
         self.authenticated = bool(token)
-        headers = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28",
-                   "User-Agent": "mlops-ecosystem-study"}
+        headers = {
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "mlops-ecosystem-study",
+        }
         if token:
             headers["Authorization"] = f"Bearer {token}"
-        self.http = httpx.Client(base_url=self.base_url, headers=headers,
-                                 timeout=self.pacing.timeout, follow_redirects=False)
+        self.http = httpx.Client(
+            base_url=self.base_url, headers=headers, timeout=self.pacing.timeout, follow_redirects=False
+        )
         self.budget = Budget()
         self._last_search = 0.0
 
@@ -168,8 +183,9 @@ class GitHub:
         """POST a GraphQL query; rate-limit errors in the body are waited out and retried."""
         if not self.authenticated:
             raise GitHubError("GitHub's GraphQL API needs a token: set GITHUB_TOKEN or GH_TOKEN")
-        response = self._send("POST", self.graphql_url, tries=self.pacing.graphql_tries,
-                              json={"query": query, "variables": variables})
+        response = self._send(
+            "POST", self.graphql_url, tries=self.pacing.graphql_tries, json={"query": query, "variables": variables}
+        )
         self._note_graphql_budget(response)
         return response
 
@@ -226,9 +242,7 @@ class GitHub:
         try:
             return retrying(self._once, method, path, **kwargs)
         except Transient as e:
-            raise GaveUp(
-                f"{method} {urlsplit(path).path}: gave up after {tries} tries ({e})"
-            ) from None
+            raise GaveUp(f"{method} {urlsplit(path).path}: gave up after {tries} tries ({e})") from None
 
     def _once(self, method: str, path: str, **kwargs: Any) -> Response:
         try:

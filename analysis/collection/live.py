@@ -1,4 +1,5 @@
 """Wiring for the live commands: the lock, the client, the stores, progress, and the summaries."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +42,7 @@ def client(api: str) -> GitHub:
 
 
 def today() -> str:
-    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+    return dt.datetime.now(dt.UTC).date().isoformat()
 
 
 def collect(out: Path, queries: list[str], enrich: bool, allow_incomplete: bool = False) -> list[QueryResult]:
@@ -59,15 +60,18 @@ def collect(out: Path, queries: list[str], enrich: bool, allow_incomplete: bool 
                 )
             with progress() as bar:
                 phase = Phase(bar, "search pages")
-                results = SearchCollector(github, store, phase, dt.datetime.now(dt.timezone.utc)).run(queries)
+                results = SearchCollector(github, store, phase, dt.datetime.now(dt.UTC)).run(queries)
             store.set("collected_on", today())
             store.commit()
             report_coverage(results, allow_incomplete)
             if enrich and github.authenticated:
                 run_enrichment(github, out)
             elif enrich:
-                console.print("Enrichment skipped: it needs a token (GraphQL). Set GITHUB_TOKEN and run"
-                              f" `python -m analysis enrich --snapshot {out}`.", markup=False)
+                console.print(
+                    "Enrichment skipped: it needs a token (GraphQL). Set GITHUB_TOKEN and run"
+                    f" `python -m analysis enrich --snapshot {out}`.",
+                    markup=False,
+                )
     finally:
         summary(github)
         github.close()
@@ -85,15 +89,17 @@ def report_coverage(results: list[QueryResult], allow_incomplete: bool) -> None:
             markup=False,
         )
         for s in r.short_slices:
-            console.print(f"  short: {s['slice'] or 'the whole query'}: {s['unique']:,} of"
-                          f" total_count {s['total_count']:,}", markup=False)
+            console.print(
+                f"  short: {s['slice'] or 'the whole query'}: {s['unique']:,} of total_count {s['total_count']:,}",
+                markup=False,
+            )
     short = sum(len(r.short_slices) for r in results)
     if short and not allow_incomplete:
         raise Incomplete(
-            f"{short} slice(s) stayed short of their total_count after {MAX_REPAIRS} rounds of asking again by halves; the snapshot is"
+            f"{short} slice(s) stayed short of their total_count after {MAX_REPAIRS} rounds of asking again"
+            " by halves; the snapshot is"
             " marked incomplete. Run the same command again later, or add --allow-incomplete to accept it."
         )
-
 
 
 def enrich(snapshot: Path) -> None:
@@ -128,14 +134,15 @@ def run_enrichment(github: GitHub, folder: Path) -> None:
         store.commit()
     missing = len(enricher.missing)
     failed = len(enricher.failed)
-    console.print(f"Enrichment: {len(node_ids) - missing - failed:,} repositories enriched, {missing:,} missing"
-                  f" (deleted or private), {failed:,} failed" + (" (recorded; `build` marks them)" if failed else ""))
+    console.print(
+        f"Enrichment: {len(node_ids) - missing - failed:,} repositories enriched, {missing:,} missing"
+        f" (deleted or private), {failed:,} failed" + (" (recorded; `build` marks them)" if failed else "")
+    )
 
 
 def summary(github: GitHub) -> None:
     b = github.budget
     console.print(
-        f"Requests: {b.requests:,} sent, {b.not_modified:,} answered 304 (free);"
-        f" rate limit left: {b.describe()}",
+        f"Requests: {b.requests:,} sent, {b.not_modified:,} answered 304 (free); rate limit left: {b.describe()}",
         markup=False,
     )

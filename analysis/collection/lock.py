@@ -4,12 +4,13 @@ The lock file names its holder (process id, host, command, start time) so that a
 `collect` or `enrich` on the same folder can say who holds it. The kernel drops the
 lock when its holder dies, so a killed run never leaves the folder locked.
 """
+
 from __future__ import annotations
 
+import datetime as dt
 import fcntl
 import json
 import os
-import datetime as dt
 import socket
 import sys
 from pathlib import Path
@@ -45,8 +46,12 @@ class FolderLock:
                 pass
             os.close(fd)
         os.ftruncate(fd, 0)
-        holder = {"pid": os.getpid(), "host": socket.gethostname(), "started_at": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                  "command": " ".join(["analysis", *(a for a in sys.argv[1:] if a in ("collect", "enrich"))])}
+        holder = {
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "command": " ".join(["analysis", *(a for a in sys.argv[1:] if a in ("collect", "enrich"))]),
+        }
         os.write(fd, json.dumps(holder).encode())
         self._fd = fd
 
@@ -67,7 +72,6 @@ class FolderLock:
     def _holder(fd: int) -> str:
         try:
             info = json.loads(os.pread(fd, 4096, 0) or b"{}")
-            return (f"process {info['pid']} on {info['host']}, {info['command']!r},"
-                    f" since {info['started_at']}")
+            return f"process {info['pid']} on {info['host']}, {info['command']!r}, since {info['started_at']}"
         except (ValueError, KeyError, OSError):
             return "a process that has not yet said who it is"

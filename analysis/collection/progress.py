@@ -1,4 +1,5 @@
 """Live progress for long commands: what, how many, how long, and rate-limit budget left."""
+
 from __future__ import annotations
 
 from typing import Protocol

@@ -13,6 +13,7 @@ again in two halves, each checked the same way, at most `MAX_REPAIRS` times deep
 still short after that is recorded in `incomplete_slices`, and `collect` fails unless
 told to accept it. The slices are recorded in the manifest, with coverage per query.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,7 +44,7 @@ TOPIC = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 OPERATOR = re.compile(r"\b(AND|OR|NOT)\b")
 LINK = re.compile(r'<([^>]+)>\s*;\s*rel="([^"]+)"')
 #: GitHub opened in 2008; nothing was created before this.
-EPOCH = dt.datetime(2007, 10, 1, tzinfo=dt.timezone.utc)
+EPOCH = dt.datetime(2007, 10, 1, tzinfo=dt.UTC)
 INCOMPLETE_TRIES = 3
 
 
@@ -132,18 +133,18 @@ class SearchCollector:
         # repeated run asks exactly the same requests (and gets 304s for unchanged pages).
         if "search_until" not in store.manifest:
             store.set("search_until", iso(now))
-        self.until = dt.datetime.strptime(store.manifest["search_until"], "%Y-%m-%dT%H:%M:%SZ").replace(
-            tzinfo=dt.timezone.utc
-        )
+        self.until = dt.datetime.strptime(store.manifest["search_until"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
 
     def run(self, queries: list[str]) -> list[QueryResult]:
         results = [self.collect(q) for q in queries]
         self.store.set("slices", {r.query: r.slices for r in results})
-        self.store.set("coverage", {
-            r.query: {"total_count": r.total_count, "unique": len(r.ids),
-                      "incomplete_pages": r.incomplete_pages}
-            for r in results
-        })
+        self.store.set(
+            "coverage",
+            {
+                r.query: {"total_count": r.total_count, "unique": len(r.ids), "incomplete_pages": r.incomplete_pages}
+                for r in results
+            },
+        )
         self.store.set("incomplete_slices", [{"query": r.query, **s} for r in results for s in r.short_slices])
         self.store.commit()
         return results
@@ -160,19 +161,20 @@ class SearchCollector:
         if len(result.ids) < result.total_count:  # results moved between pages: ask again by halves
             self.split(query, EPOCH, self.until, 2, result, repairs=1)
         else:
-            result.slices.append({"slice": None, "total_count": result.total_count, "unique": len(result.ids),
-                                  "capped": False})
+            result.slices.append(
+                {"slice": None, "total_count": result.total_count, "unique": len(result.ids), "capped": False}
+            )
         return result
 
-    def split(self, query: str, lo: dt.datetime, hi: dt.datetime, total: int, result: QueryResult,
-              repairs: int = 0) -> None:
+    def split(
+        self, query: str, lo: dt.datetime, hi: dt.datetime, total: int, result: QueryResult, repairs: int = 0
+    ) -> None:
         """Split [lo, hi] into enough equal-time parts that each is likely under the cap."""
         parts = min(max(2, math.ceil(total / (CAP * 0.8))), 20)
         for a, b in split_range(lo, hi, parts):
             self.collect_range(query, a, b, result, repairs)
 
-    def collect_range(self, query: str, lo: dt.datetime, hi: dt.datetime, result: QueryResult,
-                      repairs: int) -> None:
+    def collect_range(self, query: str, lo: dt.datetime, hi: dt.datetime, result: QueryResult, repairs: int) -> None:
         qualifier = f"created:{iso(lo)}..{iso(hi)}"
         first = self.page(query, qualifier, 1, result)
         total = first.body["total_count"]
@@ -187,8 +189,9 @@ class SearchCollector:
             return
         result.slices.append({"slice": qualifier, "total_count": total, "unique": seen, "capped": total > CAP})
 
-    def recheck(self, query: str, qualifier: str | None, total: int, seen: Callable[[], int],
-                result: QueryResult) -> int:
+    def recheck(
+        self, query: str, qualifier: str | None, total: int, seen: Callable[[], int], result: QueryResult
+    ) -> int:
         """Ask a short slice's first page again, where repositories updated meanwhile went."""
         for recheck in range(1, RECHECKS + 1):
             if seen() >= total:

@@ -17,6 +17,7 @@ Search responses are listed in `manifest.json`; enrichment adds its own manifest
 (`enrichment.json`), so recorded search responses and their manifest are never
 rewritten by a later `enrich`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -34,7 +35,7 @@ JOURNAL = "manifest.journal"
 
 
 def utc_now() -> str:
-    return dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def request_key(method: str, path: str, params: dict[str, Any], recheck: int = 0) -> str:
@@ -102,7 +103,12 @@ class SnapshotStore:
         return read_json(safe_member(self.folder, entry["file"], entry["key"]), "a stored response")
 
     def record(
-        self, method: str, path: str, params: dict[str, Any], response: Response, recheck: int = 0,
+        self,
+        method: str,
+        path: str,
+        params: dict[str, Any],
+        response: Response,
+        recheck: int = 0,
         **extra: Any,
     ) -> dict[str, Any]:
         """Store a response body and list it in the manifest (replacing an older copy)."""
@@ -112,8 +118,14 @@ class SnapshotStore:
         name = f"{kind}_{hashlib.sha256(key.encode()).hexdigest()[:20]}.json"
         atomic.write_json(self.folder / name, response.body)
         entry = {
-            "key": key, "file": name, "method": method, "path": path, "params": params,
-            "status": response.status, "fetched_at": utc_now(), "headers": response.headers,
+            "key": key,
+            "file": name,
+            "method": method,
+            "path": path,
+            "params": params,
+            "status": response.status,
+            "fetched_at": utc_now(),
+            "headers": response.headers,
             **extra,
         }
         self._put(entry)
