@@ -12,8 +12,8 @@ from pathlib import Path
 from analysis.report import STAGED_SOURCES
 
 REPO = Path(__file__).resolve().parent.parent
-#: What the report is made from: the package, the notebooks, the hand labels and the documents.
-SOURCES = ("analysis", "notebooks", "data/labels", "pyproject.toml", *STAGED_SOURCES)
+#: What the report is made from: the package, the notebooks, hand labels, the talk's values, the lock, documents.
+SOURCES = ("analysis", "notebooks", "data/labels", "data/talk", "pyproject.toml", "uv.lock", *STAGED_SOURCES)
 
 
 def copy_sources(dest: Path) -> Path:
