@@ -303,18 +303,17 @@ def test_no_cached_figure_or_number_is_stale(enriched):
     assert "01-collect.ipynb: skipped" in output  # it imports nothing that changed
 
     # A hand label: one repository labelled learning material becomes a tool.
-    learning = json.loads(facts_file.read_text())["learning_sample_share"]
+    learning = json.loads(facts_file.read_text())["learning_share"]
     figure = output_of(root, "04-discussion.ipynb", "fig-content-types")
     labels = root / "data" / "labels" / "content_types.csv"
     row = next(line for line in labels.read_text().splitlines() if line.endswith(",learning"))
     replace_in(labels, row, row.removesuffix("learning") + "tool")
     run_report(snapshot, env)
-    assert json.loads(facts_file.read_text())["learning_sample_share"] != learning
+    assert json.loads(facts_file.read_text())["learning_share"] != learning
     assert output_of(root, "04-discussion.ipynb", "fig-content-types") != figure
 
-    # A parameter of one notebook: only that notebook runs again.
-    replace_in(root / "notebooks" / "02-eda.ipynb", "eda.top_repos(repos, n=10)", "eda.top_repos(repos, n=3)")
+    # A parameter of one notebook: only that notebook runs again (the facts, which read parameters, may too).
+    replace_in(root / "notebooks" / "02-eda.ipynb", "top_n = 10", "top_n = 3")
     output = run_report(snapshot, env)
     assert top_repos().count("\\n|") < 6  # the header, its rule and three rows
     assert re.findall(r"^> executing notebook \d/\d: (\S+) \(", output, re.M) == ["02-eda.ipynb"], output
-    assert "computing the numbers the paper and slides state: skipped" in output
