@@ -17,7 +17,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import atomic, config
+from analysis import atomic, config, followup
 from analysis.enrichment import enrichment_tables, has_enrichment
 from analysis.snapshot import ENRICHMENT_MANIFEST, MANIFEST, Snapshot, SnapshotError
 from analysis.tidy import tidy
@@ -27,7 +27,7 @@ QUALITY_FILE = "quality.json"
 ENRICHMENT_FILE = "enrichment.parquet"
 MONTHLY_FILE = "pull_requests_monthly.parquet"
 #: Everything `build` may write.
-TABLES = (REPOS_FILE, QUALITY_FILE, ENRICHMENT_FILE, MONTHLY_FILE)
+TABLES = (REPOS_FILE, QUALITY_FILE, ENRICHMENT_FILE, MONTHLY_FILE, followup.FOLLOWUP_FILE)
 
 
 def manifest_sha256(folder: Path) -> str:
@@ -100,19 +100,29 @@ def build(snapshot_dir: Path, out: Path, allow_incomplete: bool | None = None) -
         enrichment, monthly = enrichment_tables(snapshot, result.repos)
         writers[out / ENRICHMENT_FILE] = lambda tmp: enrichment.write_parquet(tmp)
         writers[out / MONTHLY_FILE] = lambda tmp: monthly.write_parquet(tmp)
+    checksum = manifest_sha256(snapshot.folder)
+    follow_dir = config.followup_dir(snapshot.folder)
+    follow_up = followup.read(follow_dir, checksum) if followup.exists(follow_dir) else None
+    if follow_up is not None:
+        study_topics = sorted({t for q in result.quality["queries"] for t in q["topics"]})
+        then_now = followup.table(result.repos, follow_up, study_topics)
+        writers[out / followup.FOLLOWUP_FILE] = lambda tmp: then_now.write_parquet(tmp)
     quality = {
         "snapshot": snapshot.folder.name,
-        "manifest_sha256": manifest_sha256(snapshot.folder),
+        "manifest_sha256": checksum,
         "manifest_sha256_covers": checksum_covers(snapshot.folder),
         **({"unfinished": unfinished} if unfinished else {}),
         "enriched": enriched,
         **result.quality,
+        "followup": None if follow_up is None else followup.summary(follow_up),
     }
     writers[out / QUALITY_FILE] = lambda tmp: tmp.write_bytes(atomic.json_bytes(quality))
     atomic.write_all(writers)
     if not enriched:  # a rebuild of the same folder must not keep enrichment of another snapshot
         for name in (ENRICHMENT_FILE, MONTHLY_FILE):
             (out / name).unlink(missing_ok=True)
+    if follow_up is None:  # nor a follow-up that has since been moved away
+        (out / followup.FOLLOWUP_FILE).unlink(missing_ok=True)
     return quality
 
 
@@ -124,6 +134,7 @@ class Study:
     quality: dict[str, Any]
     enrichment: pl.DataFrame | None = None  # None when the snapshot was not enriched
     pull_requests_monthly: pl.DataFrame | None = None
+    followup: pl.DataFrame | None = None  # None without a follow-up (`analysis follow`)
 
     @property
     def as_of(self) -> str:
@@ -138,6 +149,7 @@ def load(processed: Path) -> Study:
         quality=json.loads((processed / QUALITY_FILE).read_text()),
         enrichment=pl.read_parquet(processed / ENRICHMENT_FILE) if enriched else None,
         pull_requests_monthly=pl.read_parquet(processed / MONTHLY_FILE) if enriched else None,
+        followup=pl.read_parquet(followed) if (followed := processed / followup.FOLLOWUP_FILE).is_file() else None,
     )
 
 
@@ -154,6 +166,7 @@ def current() -> Study:
         not (out / REPOS_FILE).is_file()
         or not quality_path.is_file()
         or (json.loads(quality_path.read_text()).get("manifest_sha256") != manifest_sha256(snapshot))
+        or (json.loads(quality_path.read_text()).get("followup") or {}).get("sha256") != followup.checksum(snapshot)
     ):
         build(snapshot, out)
     return load(out)

@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis build|report|collect|enrich ...`.
+"""Command line: `python -m analysis build|report|collect|enrich|follow ...`.
 
 No traceback reaches the user: every failure ends as one line naming the problem, and
 the full trace is printed only under `--debug`. Neither ever shows a token.
@@ -146,3 +146,18 @@ def enrich(snapshot: Path) -> None:
     from analysis.collection import live
 
     live.enrich(snapshot)
+
+
+@main.command()
+@click.option("--snapshot", type=click.Path(path_type=Path), required=True, help="The snapshot to follow up.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder for the follow-up (default: data/followup/<snapshot name>/, where `make report` looks).",
+)
+def follow(snapshot: Path, out: Path | None) -> None:
+    """Ask GitHub what became of a snapshot's repositories since (GraphQL; needs a token; resumable)."""
+    from analysis.collection import live
+
+    live.follow(snapshot, out or config.followup_dir(snapshot))

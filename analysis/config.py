@@ -23,6 +23,8 @@ SOURCE_ROOT = Path(__file__).resolve().parent.parent
 ALLOW_INCOMPLETE_ENV = "ALLOW_INCOMPLETE"
 #: Environment variable naming the team's shared folder (default: `shared/` beside the checkout).
 SHARED_ENV = "MLOPS_SHARED_DIR"
+#: Environment variable naming a snapshot's follow-up folder (default: data/followup/<snapshot name>/).
+FOLLOWUP_ENV = "FOLLOWUP"
 #: The numbers the documents state, beside a snapshot's tidy tables (written by `analysis.facts`).
 FACTS_FILE = "facts.json"
 
@@ -98,6 +100,15 @@ def processed_dir(snapshot: Path | None = None) -> Path:
         return Path(os.environ[PROCESSED_ENV]).expanduser().resolve()
     snapshot = snapshot or snapshot_dir()
     return project_root() / "data" / "processed" / snapshot.name
+
+
+def followup_dir(snapshot: Path) -> Path:
+    """Where a snapshot's follow-up lives, and where `make report` looks for one: `$FOLLOWUP`, else
+    data/followup/<snapshot name>/."""
+    named = os.environ.get(FOLLOWUP_ENV)
+    if named:
+        return resolve_relative(Path(named).expanduser())
+    return project_root() / "data" / "followup" / Path(snapshot).resolve().name
 
 
 def curated_tools_file() -> Path:

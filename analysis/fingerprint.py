@@ -62,6 +62,12 @@ def snapshot(folder: Path) -> str:
     return files((p for p in folder.rglob("*") if p.is_file()), folder)
 
 
+def study_data(folder: Path) -> str:
+    """The snapshot's files and, when there is one, its follow-up's (a new follow-up changes the paper)."""
+    follow_up = config.followup_dir(folder)
+    return sha256(snapshot(folder), snapshot(follow_up) if follow_up.is_dir() else "no follow-up")
+
+
 def reference_files() -> list[Path]:
     """Data the package reads besides the snapshot: the hand labels, the talk's stated values, the tool list."""
     data = [config.SOURCE_ROOT / "data" / name for name in ("labels", "talk")]
@@ -93,10 +99,10 @@ def parameter_cells() -> list[str]:
 
 
 def facts_inputs(snapshot_folder: Path) -> str:
-    """All the facts are made from: the snapshot's files, the code `analysis.facts` imports,
+    """All the facts are made from: the snapshot's (and follow-up's) files, the code `analysis.facts` imports,
     the hand labels and reference files, the notebooks' parameters cells, and the versions."""
     return sha256(
-        snapshot(snapshot_folder), code(["analysis.facts"]), files(reference_files()), *parameter_cells(), environment()
+        study_data(snapshot_folder), code(["analysis.facts"]), files(reference_files()), *parameter_cells(), environment()
     )
 
 

@@ -239,7 +239,7 @@ def run(snapshot: Path, force: bool = False) -> None:
     if force:
         store.forget()
         shutil.rmtree(fingerprint.models_dir(), ignore_errors=True)
-    data = fingerprint.snapshot(snapshot)
+    data = fingerprint.study_data(snapshot)
     env = {config.SNAPSHOT_ENV: str(snapshot), config.PROCESSED_ENV: str(processed)}
     # What every analysis step reads besides its own code: the data, reference files and versions.
     inputs = fingerprint.sha256(

@@ -21,6 +21,8 @@ from analysis import records
 MANIFEST = "manifest.json"
 #: Enrichment's own manifest: `analysis enrich` adds it and never rewrites `manifest.json`.
 ENRICHMENT_MANIFEST = "enrichment.json"
+#: A follow-up's manifest: `analysis follow` records, in a folder of its own, what became of a snapshot's repositories.
+FOLLOWUP_MANIFEST = "followup.json"
 SEARCH_PATH = "/search/repositories"
 
 

@@ -11,6 +11,12 @@ every kind, 5xx with HTML bodies, slow answers, dropped connections, truncated J
 incomplete results, 401, and repositories that disappear. GraphQL can refuse repositories
 (`forbidden`), time out on batches larger than `max_batch` (as a 502, or as a 200 with
 errors and no data, alternately), and answer with ids other than those asked (`renumber`).
+
+A follow-up (`RepoFollow`) is answered from the repositories as they are now: a test sets
+their fates by editing them (a new `full_name` is a rename, or a transfer when the owner
+changes; `archived`, `private`, `pushed_at`, `topics`, `_release`) or by listing their node
+ids in `deleted` (a null node with a NOT_FOUND error, as for a private repository the
+token cannot see).
 """
 
 from __future__ import annotations
@@ -244,7 +250,7 @@ class FakeGitHub:
             return None if self.tick() % 2 else {"data": None, "errors": [{"message": TIMEOUT}]}
         data: dict[str, Any] = {"rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2030-01-01T00:00:00Z"}}
         errors = []
-        if operation in ("RepoCounts", "RepoActivity"):
+        if operation in ("RepoCounts", "RepoActivity", "RepoFollow"):
             nodes = []
             for i, node_id in enumerate(variables["ids"]):
                 repo = self._by_node.get(node_id)
@@ -262,6 +268,8 @@ class FakeGitHub:
                     errors.append({"type": "FORBIDDEN", "path": ["nodes", i], "message": "SAML enforcement"})
                 elif operation == "RepoCounts":
                     nodes.append({**counts(repo), "id": self.answered_id(node_id)})
+                elif operation == "RepoFollow":
+                    nodes.append({**now(repo), "id": self.answered_id(node_id)})
                 else:
                     nodes.append(
                         {
@@ -313,6 +321,25 @@ def counts(repo: dict[str, Any]) -> dict[str, Any]:
         "releases": {"totalCount": rid % 4},
         "latestRelease": {"publishedAt": "2022-06-01T00:00:00Z"} if rid % 4 else None,
         "defaultBranchRef": {"target": {"history": {"totalCount": 10 + rid % 300}}},
+    }
+
+
+def now(repo: dict[str, Any]) -> dict[str, Any]:
+    """A repository as a follow-up sees it today, in the shape of `RepoFollow`."""
+    release = repo.get("_release")  # (tag, published at) or None
+    return {
+        "id": repo["node_id"],
+        "databaseId": repo["id"],
+        "nameWithOwner": repo["full_name"],
+        "owner": {"login": repo["full_name"].split("/")[0]},
+        "isArchived": repo["archived"],
+        "isPrivate": bool(repo.get("private")),
+        "pushedAt": repo["pushed_at"],
+        "stargazerCount": repo["stargazers_count"],
+        "forkCount": repo["forks_count"],
+        "openIssues": {"totalCount": repo["open_issues_count"]},
+        "repositoryTopics": {"nodes": [{"topic": {"name": t}} for t in repo["topics"][:20]]},
+        "latestRelease": {"tagName": release[0], "publishedAt": release[1]} if release else None,
     }
 
 

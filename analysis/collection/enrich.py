@@ -1,4 +1,4 @@
-"""`analysis enrich`: per-repository counts and activity, through GitHub's GraphQL API.
+"""`analysis enrich` and `analysis follow`: per-repository answers through GitHub's GraphQL API.
 
 GraphQL answers many repositories per request (`nodes(ids:)`), where REST would need
 one call per repository and metric. Two phases, each response stored in the snapshot:
@@ -14,6 +14,11 @@ GitHub reports after 10 s as a 502 or as a 200 with errors and no data) is split
 and each half asked again, down to single repositories; a repository that still fails,
 or that comes back null with another error (FORBIDDEN, ...), is recorded in `failed`.
 Answers are always keyed by the id that was asked, never by the id GitHub returns.
+
+`follow` asks what became of a snapshot's repositories since (name, owner, archived,
+last push, stars, forks, open issues, topics, latest release): 100 a query, the most
+`nodes(ids:)` takes, so a follow-up of N repositories costs ceil(N/100) requests when
+nothing fails.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from analysis.collection.store import SnapshotStore
 
 COUNTS_BATCH = 50
 ACTIVITY_BATCH = 25
+FOLLOW_BATCH = 100  # GitHub's limit on `nodes(ids:)`
 GRAPHQL = "/graphql"
 
 RATE = "rateLimit { cost remaining resetAt }"
@@ -60,6 +66,19 @@ ACTIVITY_QUERY = f"""query RepoActivity($ids: [ID!]!) {{
 }}"""
 
 
+FOLLOW_QUERY = f"""query RepoFollow($ids: [ID!]!) {{
+  {RATE}
+  nodes(ids: $ids) {{
+    ... on Repository {{
+      id databaseId nameWithOwner owner {{ login }} isArchived isPrivate pushedAt stargazerCount forkCount
+      openIssues: issues(states: OPEN) {{ totalCount }}
+      repositoryTopics(first: 20) {{ nodes {{ topic {{ name }} }} }}
+      latestRelease {{ tagName publishedAt }}
+    }}
+  }}
+}}"""
+
+
 def more_query(n: int) -> str:
     """Next pages of issues and pull requests for `n` repositories, one alias `r<k>` each."""
     params = ", ".join(
@@ -77,7 +96,7 @@ def more_query(n: int) -> str:
 def query_text(operation: str, variables: dict[str, Any]) -> str:
     if operation == "RepoActivityMore":
         return more_query(sum(1 for name in variables if name.startswith("id")))
-    return {"RepoCounts": COUNTS_QUERY, "RepoActivity": ACTIVITY_QUERY}[operation]
+    return {"RepoCounts": COUNTS_QUERY, "RepoActivity": ACTIVITY_QUERY, "RepoFollow": FOLLOW_QUERY}[operation]
 
 
 def batches(ids: list[str], size: int) -> Iterator[list[str]]:
@@ -145,8 +164,16 @@ class Enricher:
                 self.failed.setdefault(node_id, f"{error.get('type')}: {error.get('message')}")
 
     def counts(self, node_ids: list[str], phase: Phase) -> None:
-        for batch in batches(node_ids, COUNTS_BATCH):
-            for _ in self.ask("RepoCounts", batch, lambda ids: {"ids": ids}):
+        self.each_batch("RepoCounts", node_ids, COUNTS_BATCH, phase)
+
+    def follow(self, node_ids: list[str], phase: Phase) -> None:
+        """What became of each repository: the answers are stored; `missing` and `failed` say the rest."""
+        self.each_batch("RepoFollow", node_ids, FOLLOW_BATCH, phase)
+
+    def each_batch(self, operation: str, node_ids: list[str], size: int, phase: Phase) -> None:
+        """Ask `operation` for `size` repositories at a time; the stored answers are what counts."""
+        for batch in batches(node_ids, size):
+            for _ in self.ask(operation, batch, lambda ids: {"ids": ids}):
                 pass
             phase.advance(f"{len(batch)} repositories", self.github.budget)
 

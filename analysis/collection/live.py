@@ -6,13 +6,13 @@ import datetime as dt
 import os
 from pathlib import Path
 
-from analysis.collection.enrich import ACTIVITY_BATCH, COUNTS_BATCH, Enricher
+from analysis.collection.enrich import ACTIVITY_BATCH, COUNTS_BATCH, FOLLOW_BATCH, Enricher
 from analysis.collection.github import GitHub, GitHubError, Pacing, api_url, token_from_env
 from analysis.collection.lock import FolderLock
 from analysis.collection.progress import Phase, console, progress
 from analysis.collection.search import MAX_REPAIRS, QueryResult, SearchCollector
 from analysis.collection.store import SnapshotStore, check_writable
-from analysis.snapshot import ENRICHMENT_MANIFEST, Snapshot, SnapshotError
+from analysis.snapshot import ENRICHMENT_MANIFEST, FOLLOWUP_MANIFEST, Snapshot, SnapshotError
 
 #: For tests against the fake server: scales every wait of the client (1 = real time).
 TIME_SCALE_ENV = "MLOPS_GITHUB_TIME_SCALE"
@@ -117,17 +117,70 @@ def enrich(snapshot: Path) -> None:
         github.close()
 
 
+def node_ids(snapshot: Snapshot) -> list[str]:
+    """The GraphQL ids of a snapshot's repositories, in repository-id order."""
+    node_of = {item.id: item.node_id for page in snapshot.search_pages() for item in page.items}
+    return [node_of[i] for i in sorted(node_of) if node_of[i]]
+
+
+def follow(snapshot_dir: Path, out: Path) -> None:
+    """Record, into `out`, what became of every repository of a finished snapshot (resumable, locked)."""
+    from analysis.build import manifest_sha256
+
+    api = api_url()
+    github = client(api)
+    try:
+        if not github.authenticated:
+            raise GitHubError("a follow-up asks GitHub's GraphQL API, which needs a token: set GITHUB_TOKEN or GH_TOKEN")
+        snapshot = Snapshot(snapshot_dir)
+        reason = snapshot.unfinished()
+        if reason:
+            raise SnapshotError(f"{snapshot_dir}: cannot follow it up: {reason}")
+        raw, target = snapshot.folder.resolve(), out.resolve()
+        if target == raw or raw in target.parents:
+            raise SnapshotError(f"--out {out}: inside the snapshot, which is never written into; choose another folder")
+        check_writable(out)
+        with FolderLock(out):
+            of = {"snapshot": snapshot.folder.name, "snapshot_sha256": manifest_sha256(snapshot.folder)}
+            store = SnapshotStore(
+                out, {"source": SOURCE, "api": api, **of, "snapshot_as_of": snapshot.as_of}, FOLLOWUP_MANIFEST
+            )
+            if {k: store.manifest.get(k) for k in of} != of:
+                raise SnapshotError(
+                    f"{store.manifest_path}: this folder holds a follow-up of snapshot"
+                    f" {store.manifest.get('snapshot')!r} (another manifest checksum); choose another --out folder"
+                )
+            ids = node_ids(snapshot)
+            enricher = Enricher(github, store)
+            try:
+                with progress() as bar:
+                    enricher.follow(ids, Phase(bar, "follow-up", -(-len(ids) // FOLLOW_BATCH)))
+                store.set("failed", enricher.failed)
+                store.set("followed_on", today())
+            finally:
+                store.commit()
+            gone, failed = len(enricher.missing), len(enricher.failed)
+            console.print(
+                f"Follow-up: {len(ids) - gone - failed:,} repositories answered, {gone:,} gone (deleted, or"
+                f" private to this token), {failed:,} failed"
+                + (" (recorded as failed; run the same command again to ask for them again)" if failed else ""),
+                markup=False,
+            )
+    finally:
+        summary(github)
+        github.close()
+
+
 def run_enrichment(github: GitHub, folder: Path) -> None:
     snapshot = Snapshot(folder)
-    node_of = {item.id: item.node_id for page in snapshot.search_pages() for item in page.items}
-    node_ids = [node_of[i] for i in sorted(node_of) if node_of[i]]
+    ids = node_ids(snapshot)
     store = SnapshotStore(folder, {"source": SOURCE, "api": github.base_url}, ENRICHMENT_MANIFEST)
     enricher = Enricher(github, store)
     try:
         with progress() as bar:
-            enricher.counts(node_ids, Phase(bar, "counts", -(-len(node_ids) // COUNTS_BATCH)))
+            enricher.counts(ids, Phase(bar, "counts", -(-len(ids) // COUNTS_BATCH)))
             store.commit()
-            enricher.activity(node_ids, Phase(bar, "activity", -(-len(node_ids) // ACTIVITY_BATCH)))
+            enricher.activity(ids, Phase(bar, "activity", -(-len(ids) // ACTIVITY_BATCH)))
         store.set("failed", enricher.failed)
         store.set("enriched_on", today())
     finally:
@@ -135,7 +188,7 @@ def run_enrichment(github: GitHub, folder: Path) -> None:
     missing = len(enricher.missing)
     failed = len(enricher.failed)
     console.print(
-        f"Enrichment: {len(node_ids) - missing - failed:,} repositories enriched, {missing:,} missing"
+        f"Enrichment: {len(ids) - missing - failed:,} repositories enriched, {missing:,} missing"
         f" (deleted or private), {failed:,} failed" + (" (recorded; `build` marks them)" if failed else "")
     )
 

@@ -1,7 +1,7 @@
 """One writer per snapshot folder: an exclusive `flock` on `<folder>/.lock`.
 
 The lock file names its holder (process id, host, command, start time) so that a second
-`collect` or `enrich` on the same folder can say who holds it. The kernel drops the
+`collect`, `enrich` or `follow` on the same folder can say who holds it. The kernel drops the
 lock when its holder dies, so a killed run never leaves the folder locked.
 """
 
@@ -50,7 +50,7 @@ class FolderLock:
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "command": " ".join(["analysis", *(a for a in sys.argv[1:] if a in ("collect", "enrich"))]),
+            "command": " ".join(["analysis", *(a for a in sys.argv[1:] if a in ("collect", "enrich", "follow"))]),
         }
         os.write(fd, json.dumps(holder).encode())
         self._fd = fd
