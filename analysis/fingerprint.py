@@ -102,7 +102,11 @@ def facts_inputs(snapshot_folder: Path) -> str:
     """All the facts are made from: the snapshot's (and follow-up's) files, the code `analysis.facts` imports,
     the hand labels and reference files, the notebooks' parameters cells, and the versions."""
     return sha256(
-        study_data(snapshot_folder), code(["analysis.facts"]), files(reference_files()), *parameter_cells(), environment()
+        study_data(snapshot_folder),
+        code(["analysis.facts"]),
+        files(reference_files()),
+        *parameter_cells(),
+        environment(),
     )
 
 

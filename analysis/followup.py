@@ -95,7 +95,8 @@ def read(folder: Path, snapshot_sha256: str) -> FollowUp:
         )
     if not manifest.get("followed_on"):
         raise SnapshotError(
-            f"{path}: the follow-up was interrupted (no 'followed_on'); run `python -m analysis follow` again to finish it"
+            f"{path}: the follow-up was interrupted (no 'followed_on');"
+            " run `python -m analysis follow` again to finish it"
         )
     answers: dict[str, dict[str, Any] | None] = {}
     for i, entry in enumerate(manifest["requests"]):

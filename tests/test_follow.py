@@ -8,7 +8,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from fake_github import FakeGitHub, Fault, make_repos
 from test_collect import SCALE, TOKEN
 
@@ -39,7 +39,7 @@ def fake_env(monkeypatch):
     return start
 
 
-def run(*args: str) -> object:
+def run(*args: str) -> Result:
     return CliRunner().invoke(main, list(args))
 
 
@@ -89,6 +89,7 @@ def test_every_fate_recorded_and_tidied(fake_env, tmp_path, monkeypatch):
     quality = build(tmp_path / "snap", tmp_path / "out")
     assert quality["followup"]["followed_on"] == TODAY.isoformat()
     t = load(tmp_path / "out").followup
+    assert t is not None
     assert t.height == 250 and t["id"].n_unique() == 250
     by = {s: set(t.filter(pl.col("status") == s)["id"].to_list()) for s in followup.STATUSES}
     assert by["gone"] == planted["gone"]
@@ -123,9 +124,10 @@ def test_faults_degrade_and_resume(fake_env, tmp_path):
         assert again.exit_code == 0
         # Stored answers are reused: only the batches that timed out are asked again, and nothing new is stored.
         assert 0 < fake.count("/graphql") - first < first - 2
-        assert json.loads((tmp_path / "fu" / FOLLOWUP_MANIFEST).read_text())["requests"] == json.loads(recorded)[
-            "requests"
-        ]
+        assert (
+            json.loads((tmp_path / "fu" / FOLLOWUP_MANIFEST).read_text())["requests"]
+            == json.loads(recorded)["requests"]
+        )
     manifest = json.loads((tmp_path / "fu" / FOLLOWUP_MANIFEST).read_text())
     assert set(manifest["failed"]) == refused
     answered = set()

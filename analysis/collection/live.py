@@ -119,8 +119,8 @@ def enrich(snapshot: Path) -> None:
 
 def node_ids(snapshot: Snapshot) -> list[str]:
     """The GraphQL ids of a snapshot's repositories, in repository-id order."""
-    node_of = {item.id: item.node_id for page in snapshot.search_pages() for item in page.items}
-    return [node_of[i] for i in sorted(node_of) if node_of[i]]
+    node_of = {item.id: item.node_id for page in snapshot.search_pages() for item in page.items if item.node_id}
+    return [node_of[i] for i in sorted(node_of)]
 
 
 def follow(snapshot_dir: Path, out: Path) -> None:
@@ -131,7 +131,7 @@ def follow(snapshot_dir: Path, out: Path) -> None:
     github = client(api)
     try:
         if not github.authenticated:
-            raise GitHubError("a follow-up asks GitHub's GraphQL API, which needs a token: set GITHUB_TOKEN or GH_TOKEN")
+            raise GitHubError("a follow-up asks GitHub's GraphQL API, which needs a token: set GITHUB_TOKEN")
         snapshot = Snapshot(snapshot_dir)
         reason = snapshot.unfinished()
         if reason:
