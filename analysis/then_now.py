@@ -84,7 +84,7 @@ def calibration(
                     "by": group,
                     "group": name,
                     "repos": n,
-                    "predicted": float(part["predicted"].mean()),
+                    "predicted": float(np.mean(part["predicted"].to_numpy())),
                     "observed": k / n,
                     "low": low,
                     "high": high,
@@ -107,7 +107,7 @@ def top_share(repos: pl.DataFrame, followup: pl.DataFrame, top: float = 0.01) ->
     k = max(1, int(np.ceil(top * ranked.height)))
     leaders = set(ranked.head(k)["id"].to_list())
     now = repos.select("id").join(followup.select("id", "stars"), on="id", how="left").fill_null(0)
-    then_total, now_total = repos["stargazers_count"].sum(), now["stars"].sum()
-    then = ranked.head(k)["stargazers_count"].sum() / then_total if then_total else np.nan
-    later = now.filter(pl.col("id").is_in(leaders))["stars"].sum() / now_total if now_total else np.nan
-    return float(then), float(later), k
+    then_total, now_total = int(repos["stargazers_count"].sum()), int(now["stars"].sum())
+    then = int(ranked.head(k)["stargazers_count"].sum()) / then_total if then_total else np.nan
+    later = int(now.filter(pl.col("id").is_in(leaders))["stars"].sum()) / now_total if now_total else np.nan
+    return then, later, k

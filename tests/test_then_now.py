@@ -117,6 +117,8 @@ def test_top_share_then_and_now():
 def test_key_players_still_maintained():
     repos = pl.DataFrame({"id": [1, 2, 3], "full_name": ["a/x", "b/y", "c/z"]})
     key = pl.DataFrame({"repository": ["a/x", "b/y", "c/z"], "stars": [30, 20, 10]})
-    followup = pl.DataFrame({"id": [1, 2, 3], "status": ["active", "archived", "gone"], "name_now": ["a/x", "b/y", None]})
+    followup = pl.DataFrame(
+        {"id": [1, 2, 3], "status": ["active", "archived", "gone"], "name_now": ["a/x", "b/y", None]}
+    )
     table = then_now.still_maintained(key, repos, followup)
     assert table["status"].to_list() == ["active", "archived", "gone"]
