@@ -33,6 +33,7 @@ from analysis import (
     recency,
     survival,
     talk,
+    then_now,
 )
 
 FACTS_FILE = config.FACTS_FILE
@@ -87,6 +88,14 @@ def compute(study: build.Study) -> dict[str, Any]:
         "labelled": str(labels.height),
         **adoption_facts(repos, params["min_topic_repos"]),
         **survival_facts(repos, as_of, types),
+        **then_now.facts(
+            repos,
+            study.followup,
+            as_of,
+            (study.quality.get("followup") or {}).get("followed_on"),
+            types.join(repos.select("id", "owner_type"), on="id"),
+            players.key_repositories(repos, types, labels, n=params["key_players"]),
+        ),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
         "contribution_measure": (

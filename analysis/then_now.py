@@ -75,6 +75,8 @@ def calibration(
     everyone = groups.select("id", pl.lit("all").alias("all"))
     rows = []
     for group, table in [("all", everyone)] + [(g, groups) for g in groups.columns if g != "id"]:
+        if durations.filter(~pl.col("inactive")).is_empty():
+            break
         joined = predicted_inactive(durations, table, group, horizon).join(observed, on="id")
         for (name,), part in joined.group_by("group", maintain_order=True):
             k, n = int(part["observed"].sum()), part.height
@@ -90,7 +92,9 @@ def calibration(
                     "high": high,
                 }
             )
-    return pl.DataFrame(rows).sort("by", "group")
+    schema = {"by": pl.String, "group": pl.String, "repos": pl.Int64}
+    schema |= {c: pl.Float64 for c in ("predicted", "observed", "low", "high")}
+    return pl.DataFrame(rows, schema=schema).sort("by", "group")
 
 
 def still_maintained(key: pl.DataFrame, repos: pl.DataFrame, followup: pl.DataFrame) -> pl.DataFrame:
@@ -111,3 +115,118 @@ def top_share(repos: pl.DataFrame, followup: pl.DataFrame, top: float = 0.01) ->
     then = int(ranked.head(k)["stargazers_count"].sum()) / then_total if then_total else np.nan
     later = int(now.filter(pl.col("id").is_in(leaders))["stars"].sum()) / now_total if now_total else np.nan
     return then, later, k
+
+
+#: What the documents say when the snapshot has no follow-up: how to make one, and nothing else.
+NO_FOLLOWUP = (
+    "No follow-up of this snapshot has been recorded: with a GitHub token, `make follow SNAPSHOT=DIR` asks GitHub"
+    " what became of each of its repositories, and `make report` then fills this section."
+)
+
+
+def pct(x: float) -> str:
+    return "n/a" if x != x else f"{100 * x:.0f}%"
+
+
+def interval(row: dict) -> str:
+    return f"{pct(row['share'] if 'share' in row else row['observed'])} ({pct(row['low'])} to {pct(row['high'])})"
+
+
+def groups_sentence(table: pl.DataFrame, by: str, names: dict[str, str]) -> str:
+    """`predicted p, observed o (low to high)` per group of one grouping."""
+    rows = table.filter(pl.col("by") == by).iter_rows(named=True)
+    return "; ".join(
+        f"{names.get(r['group'], r['group'])} {pct(r['predicted'])} predicted, {interval(r)} observed" for r in rows
+    )
+
+
+def verdict(table: pl.DataFrame) -> str:
+    """Which groups' observed share falls outside its interval around the prediction, said plainly."""
+    off = table.filter((pl.col("predicted") < pl.col("low")) | (pl.col("predicted") > pl.col("high")))
+    if off.is_empty():
+        return "Every prediction lies in the 95% interval of what was observed: the snapshot's curves were calibrated."
+    under = off.filter(pl.col("predicted") < pl.col("low"))["group"].to_list()
+    over = off.filter(pl.col("predicted") > pl.col("high"))["group"].to_list()
+    parts = [f"underestimated inactivity for {', '.join(under)}"] * bool(under)
+    parts += [f"overestimated it for {', '.join(over)}"] * bool(over)
+    return f"The snapshot's curves {' and '.join(parts)} (the prediction outside the observed 95% interval)."
+
+
+def facts(
+    repos: pl.DataFrame,
+    followup: pl.DataFrame | None,
+    as_of: str,
+    followed_on: str | None,
+    groups: pl.DataFrame,
+    key: pl.DataFrame,
+) -> dict[str, str]:
+    """The "Where are they now" section, for the paper (a few paragraphs) and the deck (bullets).
+
+    `groups` holds id, owner_type and content_type; `key` the key repositories of the snapshot.
+    """
+    if followup is None or followed_on is None:
+        return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP}
+    shares = {r["fate"]: r for r in fates(followup).iter_rows(named=True)}
+    answered = followup.filter(pl.col("status") != "failed")
+    years = (as_of_datetime(followed_on) - as_of_datetime(as_of)).days / YEAR_DAYS
+    failed = followup.height - answered.height
+    renamed, moved = int(answered["renamed"].sum() or 0), int(answered["transferred"].sum() or 0)
+    dropped = int((~answered["study_topics_kept"].fill_null(True)).sum())
+    fate_text = (
+        f"{interval(shares['gone'])} of them are gone (deleted, or made private), {interval(shares['archived'])}"
+        f" archived, {interval(shares['inactive'])} inactive (no push in the year before the follow-up) and"
+        f" {interval(shares['active'])} still active (95% Wilson intervals)."
+    )
+    cohort = (
+        f"A follow-up on {followed_on}, {years:.1f} years after the snapshot, asked GitHub about each of its"
+        f" {followup.height:,} repositories" + (f" ({failed:,} could not be answered)" if failed else "") + "."
+    )
+    identity = (
+        f"{renamed:,} were renamed and {moved:,} moved to another owner; {dropped:,} no longer carry the topic"
+        " that selected them."
+    )
+    table = calibration(repos, followup, groups, as_of, followed_on)
+    if table.is_empty():
+        calibrated = "No repository was active at the snapshot, so its survival curves predicted nothing to check."
+        calibrated_short = calibrated
+    else:
+        everyone = table.filter(pl.col("by") == "all").row(0, named=True)
+        calibrated = (
+            f"The Kaplan-Meier curves fitted on the snapshot alone predicted that {pct(everyone['predicted'])} of the"
+            f" {everyone['repos']:,} repositories active at the snapshot would be inactive by the follow-up date"
+            f" (counting gone and archived ones); {interval(everyone)} were. By owner: "
+            + groups_sentence(table, "owner_type", {"Organization": "organisations", "User": "users"})
+            + ". By content type: "
+            + groups_sentence(table, "content_type", {})
+            + ". "
+            + verdict(table)
+        )
+        calibrated_short = (
+            f"Inactive by now, of those active then: {pct(everyone['predicted'])} predicted from the snapshot,"
+            f" {interval(everyone)} observed"
+        )
+    players = still_maintained(key, repos, followup)
+    kept = players.filter(pl.col("status") == "active")
+    others = players.filter(pl.col("status") != "active")
+    lost = ", ".join(f"`{r['repository']}` ({r['status'] or 'not answered'})" for r in others.iter_rows(named=True))
+    maintained = f"Of the {players.height} most-starred repositories of {as_of}, {kept.height} are still maintained" + (
+        f"; not so {lost}." if lost else "."
+    )
+    then, now, k = top_share(repos, followup)
+    trend = "more concentrated" if now > then else "less concentrated" if now < then else "as concentrated"
+    stars = (
+        f"The {k:,} repositories that were the top 1% by stars held {pct(then)} of the cohort's stars then and"
+        f" {pct(now)} now: attention is {trend} than it was."
+    )
+    paper = "\n\n".join([f"{cohort} {fate_text} {identity}", calibrated, f"{maintained} {stars}"])
+    slide = "\n".join(
+        [
+            f"- {followed_on}, {years:.1f} years on: {pct(shares['gone']['share'])} gone,"
+            f" {pct(shares['archived']['share'])} archived, {pct(shares['inactive']['share'])} inactive,"
+            f" {pct(shares['active']['share'])} active",
+            f"- {calibrated_short}",
+            f"- Key players still maintained: {kept.height} of {players.height}",
+            f"- Top 1% star share: {pct(then)} then, {pct(now)} now",
+        ]
+    )
+    return {"followup_paper": paper, "followup_slide": slide}
