@@ -40,7 +40,7 @@ export ALLOW_INCOMPLETE
 # FORCE=1: run every step of the report again, even those whose inputs are unchanged.
 FORCE ?=
 
-.PHONY: report test lint typecheck lock lab collect clean help
+.PHONY: report test lint typecheck lock lab collect follow clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
@@ -51,6 +51,8 @@ help:
 	@echo "make lock                   update uv.lock to pyproject.toml (then commit both)"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
+	@echo "make follow SNAPSHOT=DIR    ask GitHub what became of the snapshot's repositories (needs a token)"
+	@echo "                            into data/followup/<snapshot name>/ (or FOLLOWUP=DIR); make report uses it"
 
 ifneq ($(NEW_UV),)
 # A machine with only Python and make: pip installs the pinned uv into a venv of its own.
@@ -88,6 +90,15 @@ lab: $(INSTALLED)
 
 collect: $(INSTALLED)
 	$(PY) -m analysis collect --out data/raw/$(shell date -u +%Y-%m-%d)
+
+# A snapshot's follow-up, where `make report` looks for it (FOLLOWUP=DIR chooses another folder).
+FOLLOWUP ?=
+override FOLLOWUP := $(if $(FOLLOWUP),$(abspath $(FOLLOWUP)))
+export FOLLOWUP
+
+follow: $(INSTALLED)
+	@test -n "$(SNAPSHOT)" || { echo "make follow needs SNAPSHOT=DIR, the snapshot to follow up"; exit 1; }
+	$(PY) -m analysis follow --snapshot "$(SNAPSHOT)"
 
 clean:
 	rm -rf _output _build data/processed
