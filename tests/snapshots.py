@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import random
 from pathlib import Path
@@ -101,3 +102,52 @@ def synthetic_snapshot(
         )
     pages = [("topic:mlops", items[k : k + 100], n) for k in range(0, max(n, 1), 100)]
     return write_snapshot(folder, pages)
+
+
+def planted_cohort(
+    n: int, followed_on: dt.date, as_of: str = "2023-01-19", seed: int = 3
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A snapshot's search items, and the same repositories as the fake GitHub serves them on `followed_on`.
+
+    Each repository is pushed to for an exponential time from its creation (rate 0.6 a year for users,
+    0.2 for organisations: the truth a calibration should find), and the follow-up sees those lives
+    continued. Every 30th is since archived, every 40th renamed, every 70th transferred, every 25th no
+    longer tagged `mlops`, every 3rd has a release; stars grow with activity. (Deleting some is the
+    fake's `deleted`.)
+    """
+    rng = random.Random(seed)
+    snapshot_day = dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
+    follow_day = dt.datetime.combine(followed_on, dt.time(), dt.UTC)
+    first = dt.datetime(2015, 1, 1, tzinfo=dt.UTC)
+    stamp = "%Y-%m-%dT%H:%M:%SZ"
+    items, now = [], []
+    for i in range(1, n + 1):
+        owner_type = "User" if i % 2 else "Organization"
+        created = first + (snapshot_day - first - dt.timedelta(days=30)) * rng.random()
+        last_push = created + dt.timedelta(days=rng.expovariate(0.6 if owner_type == "User" else 0.2) * 365.25)
+        stars = int(rng.paretovariate(1.1) * 3)
+        item = repo_item(
+            i,
+            created_at=created.strftime(stamp),
+            updated_at=min(last_push, snapshot_day - dt.timedelta(hours=1)).strftime(stamp),
+            pushed_at=min(last_push, snapshot_day - dt.timedelta(hours=1)).strftime(stamp),
+            stargazers_count=stars,
+            description=" ".join(rng.sample(WORDS, 5)),
+            owner={"login": f"owner{i}", "id": i, "type": owner_type},
+            language=rng.choice(("Python", "Jupyter Notebook", "Go")),
+        )
+        items.append(item)
+        later = {
+            **item,
+            "pushed_at": min(last_push, follow_day - dt.timedelta(days=1)).strftime(stamp),
+            "stargazers_count": stars * (3 if last_push > snapshot_day else 1),
+            "archived": i % 30 == 0,
+            "topics": ["python"] if i % 25 == 0 else item["topics"],
+            "_release": ("v1.0", "2024-02-02T00:00:00Z") if i % 3 == 0 else None,
+        }
+        if i % 40 == 0:
+            later["full_name"] = f"owner{i}/renamed{i}"
+        if i % 70 == 0:
+            later["full_name"] = f"new-owner/repo{i}"
+        now.append(later)
+    return items, now

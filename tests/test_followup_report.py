@@ -1,0 +1,94 @@
+"""The whole path on a planted cohort: `follow` against the fake GitHub, `make report` with the follow-up
+(Quarto), then the render checks on what it made, and the section as images for a person to look at."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+from fake_github import FakeGitHub
+from snapshots import planted_cohort, write_snapshot
+from test_report import run_report, without_quarto
+
+from analysis import config
+from analysis.collection import live
+
+pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
+QUARTO = Path(os.environ.get("QUARTO_BIN", "/opt/quarto/bin"))
+N = 600
+
+
+@pytest.fixture(scope="module")
+def followed(tmp_path_factory):
+    """A planted snapshot of 2023, its follow-up today through the fake GitHub, and the report on both."""
+    if not (QUARTO / "quarto").is_file():
+        pytest.skip(f"no Quarto at {QUARTO} (set QUARTO_BIN)")
+    root = tmp_path_factory.mktemp("followed")
+    items, now = planted_cohort(N, dt.datetime.now(dt.UTC).date())
+    snapshot = write_snapshot(
+        root / "raw" / "cohort", [("topic:mlops", items[k : k + 100], N) for k in range(0, N, 100)]
+    )
+    gone = {r["node_id"] for r in now[::20]}
+    with FakeGitHub(now, deleted=gone) as fake:
+        env = {
+            **os.environ,
+            "GITHUB_API_URL": fake.url,
+            "GITHUB_TOKEN": "t",
+            live.TIME_SCALE_ENV: "0",
+            config.ROOT_ENV: str(root),
+        }
+        env.pop(config.FOLLOWUP_ENV, None)
+        subprocess.run(
+            [sys.executable, "-m", "analysis", "follow", "--snapshot", str(snapshot)],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=300,
+        )
+        assert fake.count("/graphql") == -(-N // 100)
+    env = without_quarto(root)
+    env["PATH"] = os.pathsep.join([str(QUARTO), env["PATH"]])
+    env[config.SHARED_ENV] = os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))
+    return root, env, run_report(snapshot, env), len(gone)
+
+
+def test_follow_up_recorded_where_the_report_looks(followed):
+    root, _, output, gone = followed
+    manifest = json.loads((root / "data" / "followup" / "cohort" / "followup.json").read_text())
+    assert manifest["snapshot"] == "cohort" and manifest["followed_on"]
+    quality = json.loads((root / "data" / "processed" / "cohort" / "quality.json").read_text())
+    assert quality["followup"]["followed_on"] == manifest["followed_on"]
+    facts = json.loads((root / "data" / "processed" / "cohort" / "facts.json").read_text())
+    paper = facts["followup_paper"]
+    assert f"{N:,} repositories" in paper and f"{100 * gone / N:.0f}%" in paper
+    assert "predicted" in paper and "By owner: organisations" in paper
+    assert "still maintained" in paper and "top 1%" in paper
+    assert "Report:" in output
+
+
+def test_rendered_section_and_render_checks(followed):
+    root, env, _, _ = followed
+    out = root / "_output"
+    html = (out / "paper.html").read_text()
+    assert "Where are they now?" in html and "Kaplan-Meier curves fitted on the snapshot alone" in html
+    assert "still maintained" in (out / "slides.html").read_text()
+    checks = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "tests" / "test_rendered.py")],
+        env={**env, "RENDER_CHECKS": "required", config.OUTPUT_ENV: str(out)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert checks.returncode == 0, checks.stdout[-4000:]
+    # The section's PDF page as an image, kept for a person to look at (FOLLOWUP_IMAGES=folder).
+    keep = os.environ.get("FOLLOWUP_IMAGES")
+    if keep and shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "paper.pdf"), f"{keep}/paper"], check=True)
