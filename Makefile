@@ -46,6 +46,7 @@ help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
 	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
 	@echo "                            (skips steps whose inputs are unchanged; FORCE=1 runs them all)"
+	@echo "            [COMPARE=OLD]   ... adding a comparison with an older snapshot"
 	@echo "make test                   run the test suite"
 	@echo "make lint                   linter, formatter check, type checker, notebooks without outputs"
 	@echo "make lock                   update uv.lock to pyproject.toml (then commit both)"
@@ -91,6 +92,10 @@ lab: $(INSTALLED)
 collect: $(INSTALLED)
 	$(PY) -m analysis collect --out data/raw/$(shell date -u +%Y-%m-%d)
 
+# An older snapshot to compare with: `make report SNAPSHOT=NEW COMPARE=OLD` adds a comparison.
+COMPARE ?=
+override COMPARE := $(if $(COMPARE),$(abspath $(COMPARE)))
+export COMPARE
 # A snapshot's follow-up, where `make report` looks for it (FOLLOWUP=DIR chooses another folder).
 FOLLOWUP ?=
 override FOLLOWUP := $(if $(FOLLOWUP),$(abspath $(FOLLOWUP)))

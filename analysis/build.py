@@ -160,7 +160,17 @@ def current() -> Study:
     same snapshot (`$SNAPSHOT`, else the newest under data/raw/).
     """
     snapshot = config.snapshot_dir()
-    out = config.processed_dir(snapshot)
+    return study_of(snapshot, config.processed_dir(snapshot))
+
+
+def compared() -> Study | None:
+    """The older snapshot named by `make report COMPARE=OLD`, built apart; None when none is named."""
+    old = config.compare_dir()
+    return None if old is None else study_of(old, config.compared_processed_dir(old))
+
+
+def study_of(snapshot: Path, out: Path) -> Study:
+    """The tidy tables of `snapshot` in `out`, built when missing or when the snapshot or its follow-up changed."""
     quality_path = out / QUALITY_FILE
     if (
         not (out / REPOS_FILE).is_file()

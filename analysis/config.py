@@ -25,6 +25,8 @@ ALLOW_INCOMPLETE_ENV = "ALLOW_INCOMPLETE"
 SHARED_ENV = "MLOPS_SHARED_DIR"
 #: Environment variable naming a snapshot's follow-up folder (default: data/followup/<snapshot name>/).
 FOLLOWUP_ENV = "FOLLOWUP"
+#: Environment variable naming an older snapshot to compare the analysed one with (`make report COMPARE=OLD`).
+COMPARE_ENV = "COMPARE"
 #: The numbers the documents state, beside a snapshot's tidy tables (written by `analysis.facts`).
 FACTS_FILE = "facts.json"
 
@@ -109,6 +111,17 @@ def followup_dir(snapshot: Path) -> Path:
     if named:
         return resolve_relative(Path(named).expanduser())
     return project_root() / "data" / "followup" / Path(snapshot).resolve().name
+
+
+def compare_dir() -> Path | None:
+    """The older snapshot to compare with (`$COMPARE`), or None."""
+    named = os.environ.get(COMPARE_ENV)
+    return resolve_relative(Path(named).expanduser()) if named else None
+
+
+def compared_processed_dir(snapshot: Path) -> Path:
+    """Where the tidy tables of a snapshot being compared with live: apart from the analysed one's."""
+    return project_root() / "data" / "processed" / "compared" / snapshot.name
 
 
 def curated_tools_file() -> Path:

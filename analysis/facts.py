@@ -21,6 +21,7 @@ from analysis import (
     build,
     clusters,
     community,
+    compare,
     config,
     content,
     coverage,
@@ -96,6 +97,7 @@ def compute(study: build.Study) -> dict[str, Any]:
             types.join(repos.select("id", "owner_type"), on="id"),
             players.key_repositories(repos, types, labels, n=params["key_players"]),
         ),
+        **compare.facts(study, build.compared()),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
         "contribution_measure": (

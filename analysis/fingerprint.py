@@ -63,9 +63,13 @@ def snapshot(folder: Path) -> str:
 
 
 def study_data(folder: Path) -> str:
-    """The snapshot's files and, when there is one, its follow-up's (a new follow-up changes the paper)."""
-    follow_up = config.followup_dir(folder)
-    return sha256(snapshot(folder), snapshot(follow_up) if follow_up.is_dir() else "no follow-up")
+    """The snapshot's files and, when there are, its follow-up's and the compared snapshot's."""
+    follow_up, older = config.followup_dir(folder), config.compare_dir()
+    return sha256(
+        snapshot(folder),
+        snapshot(follow_up) if follow_up.is_dir() else "no follow-up",
+        snapshot(older) if older else "no comparison",
+    )
 
 
 def reference_files() -> list[Path]:

@@ -108,7 +108,7 @@ def still_maintained(key: pl.DataFrame, repos: pl.DataFrame, followup: pl.DataFr
 def top_share(repos: pl.DataFrame, followup: pl.DataFrame, top: float = 0.01) -> tuple[float, float, int]:
     """The share of all stars held by the snapshot's top `top` of repositories, then and now; and how many."""
     ranked = repos.sort(["stargazers_count", "id"], descending=[True, False])
-    k = max(1, int(np.ceil(top * ranked.height)))
+    k = max(1, int(top * ranked.height))  # as `eda.star_summary` counts the top 1%
     leaders = set(ranked.head(k)["id"].to_list())
     now = repos.select("id").join(followup.select("id", "stars"), on="id", how="left").fill_null(0)
     then_total, now_total = int(repos["stargazers_count"].sum()), int(now["stars"].sum())
