@@ -8,7 +8,7 @@ from pathlib import Path
 import polars as pl
 from click.testing import CliRunner
 
-from analysis import fingerprint, report
+from analysis import config, fingerprint, report
 from analysis.cli import main
 from analysis.config import SOURCE_ROOT
 
@@ -94,3 +94,31 @@ def test_force_reaches_the_report(tmp_path: Path, monkeypatch):
     for options in (["--force"], []):
         assert CliRunner().invoke(main, ["report", "--snapshot", str(tmp_path), *options]).exit_code == 0
     assert calls == [True, False]
+
+
+def test_a_follow_up_or_a_compared_snapshot_changes_the_data_key(tmp_path: Path, monkeypatch):
+    """The build, facts and render keys start from `study_data`: a follow-up made later, or edited, or
+    an older snapshot named by COMPARE, must make them stale."""
+    monkeypatch.setenv(config.ROOT_ENV, str(tmp_path))
+    monkeypatch.delenv(config.FOLLOWUP_ENV, raising=False)
+    monkeypatch.delenv(config.COMPARE_ENV, raising=False)
+    snapshot = tmp_path / "raw" / "snap"
+    snapshot.mkdir(parents=True)
+    (snapshot / "manifest.json").write_text("{}")
+    alone = fingerprint.study_data(snapshot)
+    follow_up = config.followup_dir(snapshot)
+    assert follow_up == tmp_path / "data" / "followup" / "snap"
+    follow_up.mkdir(parents=True)
+    (follow_up / "followup.json").write_text('{"requests": []}')
+    followed = fingerprint.study_data(snapshot)
+    (follow_up / "followup.json").write_text('{"requests": [], "followed_on": "2026-11-28"}')
+    finished = fingerprint.study_data(snapshot)
+    older = tmp_path / "raw" / "older"
+    older.mkdir()
+    (older / "manifest.json").write_text("{}")
+    monkeypatch.setenv(config.COMPARE_ENV, str(older))
+    compared = fingerprint.study_data(snapshot)
+    assert len({alone, followed, finished, compared}) == 4
+    with_older = fingerprint.facts_inputs(snapshot)
+    monkeypatch.delenv(config.COMPARE_ENV)
+    assert fingerprint.facts_inputs(snapshot) != with_older
