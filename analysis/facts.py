@@ -95,7 +95,7 @@ def compute(study: build.Study) -> dict[str, Any]:
             as_of,
             (study.quality.get("followup") or {}).get("followed_on"),
             types.join(repos.select("id", "owner_type"), on="id"),
-            players.key_repositories(repos, types, labels, n=params["key_players"]),
+            lambda: players.key_repositories(repos, types, labels, n=params["key_players"]),
         ),
         **compare.facts(study, build.compared()),
         "users_total": f"{sizes['total'][0]:,}",

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import polars as pl
 from statsmodels.duration.survfunc import SurvfuncRight
@@ -158,11 +160,12 @@ def facts(
     as_of: str,
     followed_on: str | None,
     groups: pl.DataFrame,
-    key: pl.DataFrame,
+    key: Callable[[], pl.DataFrame],
 ) -> dict[str, str]:
     """The "Where are they now" section, for the paper (a few paragraphs) and the deck (bullets).
 
-    `groups` holds id, owner_type and content_type; `key` the key repositories of the snapshot.
+    `groups` holds id, owner_type and content_type; `key` makes the key repositories of the
+    snapshot (only when there is a follow-up to set them against).
     """
     if followup is None or followed_on is None:
         return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP}
@@ -205,7 +208,7 @@ def facts(
             f"Inactive by now, of those active then: {pct(everyone['predicted'])} predicted from the snapshot,"
             f" {interval(everyone)} observed"
         )
-    players = still_maintained(key, repos, followup)
+    players = still_maintained(key(), repos, followup)
     kept = players.filter(pl.col("status") == "active")
     others = players.filter(pl.col("status") != "active")
     lost = ", ".join(f"`{r['repository']}` ({r['status'] or 'not answered'})" for r in others.iter_rows(named=True))

@@ -135,6 +135,7 @@ def planted_cohort(
             description=" ".join(rng.sample(WORDS, 5)),
             owner={"login": f"owner{i}", "id": i, "type": owner_type},
             language=rng.choice(("Python", "Jupyter Notebook", "Go")),
+            topics=["mlops", *rng.sample(("machine-learning", "deep-learning", "airflow", "etl", "python", "spark"), 2)],
         )
         items.append(item)
         later = {
