@@ -104,6 +104,10 @@ def synthetic_snapshot(
     return write_snapshot(folder, pages)
 
 
+#: Topics of the planted cohort: ML and data-engineering ones, so that every analysis has something to split.
+TOPICS = ("machine-learning", "deep-learning", "airflow", "etl", "python", "spark")
+
+
 def planted_cohort(
     n: int, followed_on: dt.date, as_of: str = "2023-01-19", seed: int = 3
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -135,7 +139,7 @@ def planted_cohort(
             description=" ".join(rng.sample(WORDS, 5)),
             owner={"login": f"owner{i}", "id": i, "type": owner_type},
             language=rng.choice(("Python", "Jupyter Notebook", "Go")),
-            topics=["mlops", *rng.sample(("machine-learning", "deep-learning", "airflow", "etl", "python", "spark"), 2)],
+            topics=["mlops", *rng.sample(TOPICS, 2)],
         )
         items.append(item)
         later = {
