@@ -121,8 +121,8 @@ def top_share(repos: pl.DataFrame, followup: pl.DataFrame, top: float = 0.01) ->
 
 #: What the documents say when the snapshot has no follow-up: how to make one, and nothing else.
 NO_FOLLOWUP = (
-    "No follow-up of this snapshot has been recorded: with a GitHub token, `make follow SNAPSHOT=DIR` asks GitHub"
-    " what became of each of its repositories, and `make report` then fills this section."
+    "No follow-up of this snapshot has been recorded: with a GitHub token, make follow SNAPSHOT=DIR asks GitHub"
+    " what became of each of its repositories, and make report then fills this section."
 )
 
 
@@ -211,7 +211,7 @@ def facts(
     players = still_maintained(key(), repos, followup)
     kept = players.filter(pl.col("status") == "active")
     others = players.filter(pl.col("status") != "active")
-    lost = ", ".join(f"`{r['repository']}` ({r['status'] or 'not answered'})" for r in others.iter_rows(named=True))
+    lost = ", ".join(f"{r['repository']} ({r['status'] or 'not answered'})" for r in others.iter_rows(named=True))
     maintained = f"Of the {players.height} most-starred repositories of {as_of}, {kept.height} are still maintained" + (
         f"; not so {lost}." if lost else "."
     )

@@ -118,6 +118,16 @@ def test_every_inline_number_is_a_computed_fact(report, recorded_snapshot):
     assert facts["n_repos"] == f"{len(ids):,}" and facts["as_of"] == manifest["collected_on"]
 
 
+def test_without_a_follow_up_the_section_says_how_to_make_one(report):
+    """The recorded snapshot has no follow-up and no COMPARE: one sentence, and no comparison."""
+    from analysis.then_now import NO_FOLLOWUP
+
+    root, _ = report
+    facts = json.loads((root / "data" / "processed" / "github-search-2023-01" / "facts.json").read_text())
+    assert facts["followup_paper"] == facts["followup_slide"] == NO_FOLLOWUP
+    assert facts["compare_paper"] == facts["compare_slide"] == ""
+
+
 def test_committed_notebooks_stay_clean(report):
     for name in NOTEBOOKS:
         nb = nbformat.read(REPO / "notebooks" / name, as_version=4)
