@@ -154,6 +154,19 @@ def verdict(table: pl.DataFrame) -> str:
     return f"The snapshot's curves {' and '.join(parts)} (the prediction outside the observed 95% interval)."
 
 
+def tail_sentence(repos: pl.DataFrame, as_of: str, horizon_years: float) -> str:
+    """How many predictions reach past the longest duration the snapshot saw end, where its curves are flat."""
+    durations = survival.durations(repos, as_of)
+    ended = durations.filter(pl.col("inactive"))["years"]
+    longest = float(ended.max()) if ended.len() else 0.0  # type: ignore[arg-type]
+    active = durations.filter(~pl.col("inactive"))
+    beyond = int((active["years"] + horizon_years > longest).sum())
+    return (
+        f"For {beyond:,} of the {active.height:,} the follow-up lies past the longest time to inactivity the"
+        f" snapshot observed ({longest:.1f} years), where its curves stay flat: their predictions are lower bounds."
+    )
+
+
 def facts(
     repos: pl.DataFrame,
     followup: pl.DataFrame | None,
@@ -203,6 +216,8 @@ def facts(
             + groups_sentence(table, "content_type", {})
             + ". "
             + verdict(table)
+            + " "
+            + tail_sentence(repos, as_of, years)
         )
         calibrated_short = (
             f"Inactive by now, of those active then: {pct(everyone['predicted'])} predicted from the snapshot,"

@@ -122,3 +122,25 @@ def test_key_players_still_maintained():
     )
     table = then_now.still_maintained(key, repos, followup)
     assert table["status"].to_list() == ["active", "archived", "gone"]
+
+
+def test_predictions_past_the_observed_tail_are_counted():
+    """One repository went quiet at 4 years; of two active ones, only the 5-year-old is taken past 4 by 2 years."""
+    utc = dt.UTC
+    repos = pl.DataFrame(
+        {
+            "id": [1, 2, 3],
+            "created_at": [
+                dt.datetime(2015, 1, 19, tzinfo=utc),
+                dt.datetime(2022, 1, 19, tzinfo=utc),
+                dt.datetime(2018, 1, 19, tzinfo=utc),
+            ],
+            "pushed_at": [
+                dt.datetime(2018, 1, 19, tzinfo=utc),
+                dt.datetime(2023, 1, 1, tzinfo=utc),
+                dt.datetime(2023, 1, 10, tzinfo=utc),
+            ],
+        }
+    )
+    sentence = then_now.tail_sentence(repos, AS_OF, 2.0)
+    assert sentence.startswith("For 1 of the 2 ") and "(4.0 years)" in sentence
