@@ -134,11 +134,15 @@ def interval(row: dict) -> str:
     return f"{pct(row['share'] if 'share' in row else row['observed'])} ({pct(row['low'])} to {pct(row['high'])})"
 
 
-def groups_sentence(table: pl.DataFrame, by: str, names: dict[str, str]) -> str:
+#: Groups as prose names them; content types are named as they are.
+NAMES = {"all": "the whole cohort", "Organization": "organisations", "User": "users"}
+
+
+def groups_sentence(table: pl.DataFrame, by: str) -> str:
     """`predicted p, observed o (low to high)` per group of one grouping."""
     rows = table.filter(pl.col("by") == by).iter_rows(named=True)
     return "; ".join(
-        f"{names.get(r['group'], r['group'])} {pct(r['predicted'])} predicted, {interval(r)} observed" for r in rows
+        f"{NAMES.get(r['group'], r['group'])} {pct(r['predicted'])} predicted, {interval(r)} observed" for r in rows
     )
 
 
@@ -147,8 +151,8 @@ def verdict(table: pl.DataFrame) -> str:
     off = table.filter((pl.col("predicted") < pl.col("low")) | (pl.col("predicted") > pl.col("high")))
     if off.is_empty():
         return "Every prediction lies in the 95% interval of what was observed: the snapshot's curves were calibrated."
-    under = off.filter(pl.col("predicted") < pl.col("low"))["group"].to_list()
-    over = off.filter(pl.col("predicted") > pl.col("high"))["group"].to_list()
+    under = [NAMES.get(g, g) for g in off.filter(pl.col("predicted") < pl.col("low"))["group"]]
+    over = [NAMES.get(g, g) for g in off.filter(pl.col("predicted") > pl.col("high"))["group"]]
     parts = [f"underestimated inactivity for {', '.join(under)}"] * bool(under)
     parts += [f"overestimated it for {', '.join(over)}"] * bool(over)
     return f"The snapshot's curves {' and '.join(parts)} (the prediction outside the observed 95% interval)."
@@ -211,9 +215,9 @@ def facts(
             f"The Kaplan-Meier curves fitted on the snapshot alone predicted that {pct(everyone['predicted'])} of the"
             f" {everyone['repos']:,} repositories active at the snapshot would be inactive by the follow-up date"
             f" (counting gone and archived ones); {interval(everyone)} were. By owner: "
-            + groups_sentence(table, "owner_type", {"Organization": "organisations", "User": "users"})
+            + groups_sentence(table, "owner_type")
             + ". By content type: "
-            + groups_sentence(table, "content_type", {})
+            + groups_sentence(table, "content_type")
             + ". "
             + verdict(table)
             + " "
