@@ -103,7 +103,7 @@ def read(folder: Path, snapshot_sha256: str) -> FollowUp:
         where = f"requests[{i}]"
         ids = entry["params"].get("variables", {}).get("ids")
         body = read_json(safe_member(folder, entry["file"], where), f"the response of {where}")
-        nodes = body.get("data", {}).get("nodes") if isinstance(body, dict) else None
+        nodes = (body.get("data") or {}).get("nodes") if isinstance(body, dict) else None
         if not isinstance(ids, list) or not isinstance(nodes, list) or len(nodes) != len(ids):
             raise SnapshotError(f"{folder / entry['file']}: {where} does not answer one node per id asked")
         answers |= dict(zip(ids, nodes, strict=True))

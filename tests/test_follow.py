@@ -220,3 +220,13 @@ def test_interrupted_follow_up_refused(tmp_path: Path) -> None:
     (tmp_path / FOLLOWUP_MANIFEST).write_text(json.dumps({"requests": [], "snapshot_sha256": "x"}))
     with pytest.raises(Exception, match="interrupted.*analysis follow"):
         followup.read(tmp_path, "x")
+
+
+def test_a_damaged_answer_is_named(tmp_path: Path) -> None:
+    """A stored answer that does not hold one node per id asked stops the build with the file's name."""
+    (tmp_path / "graphql_x.json").write_text(json.dumps({"data": None}))
+    entry = {"file": "graphql_x.json", "path": "/graphql", "params": {"variables": {"ids": ["R_1"]}}}
+    manifest = {"requests": [entry], "snapshot_sha256": "x", "followed_on": "2026-11-28"}
+    (tmp_path / FOLLOWUP_MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(Exception, match=r"graphql_x.json: requests\[0\] does not answer one node per id asked"):
+        followup.read(tmp_path, "x")
