@@ -39,9 +39,9 @@ def coverage_text(study: Study) -> str:
 
 
 def facts(new: Study, old: Study | None) -> dict[str, str]:
-    """The comparison's paragraph and slide bullets; empty strings when no older snapshot was named."""
+    """The comparison's paragraph (the paper's; the deck stays as it is); empty when no older snapshot was named."""
     if old is None:
-        return {"compare_paper": "", "compare_slide": "", "compare_since": ""}
+        return {"compare_paper": "", "compare_since": ""}
     new_ids, old_ids = set(new.repos["id"].to_list()), set(old.repos["id"].to_list())
     entered = new.repos.filter(pl.col("id").is_in(new_ids - old_ids))
     left = len(old_ids - new_ids)
@@ -60,12 +60,4 @@ def facts(new: Study, old: Study | None) -> dict[str, str]:
         + (f", or were among the {unseen:,} matches the older snapshot never saw" if unseen else "")
         + f". Headline numbers: {moved}."
     )
-    slide = "\n".join(
-        [
-            f"- {old.as_of} to {new.as_of}: {entered.height:,} entered, {left:,} left,"
-            f" {len(new_ids & old_ids):,} in both",
-            f"- created between the two dates: {created_since:,}{per_year}",
-            *(f"- {name}: {before[name]} then, {after[name]} now" for name in after if name in before),
-        ]
-    )
-    return {"compare_paper": paper, "compare_slide": slide, "compare_since": old.as_of}
+    return {"compare_paper": paper, "compare_since": old.as_of}
