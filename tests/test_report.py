@@ -191,12 +191,23 @@ def enriched(tmp_path_factory):
             timeout=300,
         )
     src = copy_sources(tmp / "src")
+    label_sample(snapshot, src / "data" / "labels" / "content_types.csv")
     env = {
         **without_quarto(src),
         "PYTHONPATH": str(src),
         config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared")),
     }
     return src, snapshot, env, run_report(snapshot, env)
+
+
+def label_sample(snapshot: Path, labels: Path, n: int = 60) -> None:
+    """Hand labels for n of the fake repositories (the shipped ones name none of them), so content shares exist."""
+    pages = [page.read_text() for page in sorted(snapshot.glob("*.json"))]
+    items = [item for page in pages if '"items"' in page for item in json.loads(page)["items"]]
+    sample = sorted({item["id"]: item["full_name"] for item in items}.items())[:n]
+    kinds = ("project", "tool", "learning")
+    rows = [f"{id_},{name},{kinds[i % 3]}" for i, (id_, name) in enumerate(sample)]
+    labels.write_text("\n".join(["id,full_name,label", *rows]) + "\n")
 
 
 def test_report_on_an_enriched_snapshot(enriched):
