@@ -255,10 +255,10 @@ def summary(trend: Growth) -> str:
             f"New repositories grew by {rate(trend.early)} until {trend.break_quarter}, {since}: {rate(trend.recent)}."
         )
     if trend.chosen.model == "exponential":
-        return f"New repositories grew by {rate(trend.recent)} (one exponential trend)."
+        return f"On one exponential trend, new repositories grew by {rate(trend.recent)}."
     return (
-        f"New repositories grew by {rate(trend.early)} at the start of the data and by"
-        f" {rate(trend.recent)} over its last year ({trend.chosen.model} trend)."
+        f"On a {trend.chosen.model} trend, new repositories grew by {rate(trend.early)} at the start of the data"
+        f" and by {rate(trend.recent)} over its last year."
     )
 
 
