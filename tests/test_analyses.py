@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 from scipy import sparse
 
-from analysis import adoption, clusters, community, content, growth, lda, players, recency, survival, talk
+from analysis import adoption, clusters, community, content, growth, lda, players, recency, scalars, survival, talk
 from analysis.text import clean, merge_inflections
 
 UTC = dt.UTC
@@ -349,3 +349,13 @@ def test_adoption_without_data_engineering_topics():
     matrix, separation = adoption.communities(repos)
     assert matrix.is_empty() and separation["data_repos"] == 0
     assert separation["modularity"] != separation["modularity"]  # NaN: nothing to measure
+
+
+def test_polars_aggregates_become_plain_values_or_fail_clearly():
+    assert scalars.number(pl.Series([1, 2, 4]).median()) == 2.0
+    assert scalars.number(pl.Series([True, False, False, False]).mean()) == 0.25
+    with pytest.raises(TypeError, match="expected a number from a numeric column, got None"):
+        scalars.number(pl.Series([], dtype=pl.Int64).median())
+    assert scalars.day(pl.Series([dt.date(2021, 5, 1), dt.date(2020, 2, 3)]).min()) == dt.date(2020, 2, 3)
+    with pytest.raises(TypeError, match="expected a date from a date column, got '2021-01-01'"):
+        scalars.day(pl.Series(["2021-01-01"]).min())
