@@ -31,9 +31,11 @@ from analysis import (
     parameters,
     players,
     recency,
+    scalars,
     survival,
     talk,
 )
+from analysis.dates import median_created
 
 FACTS_FILE = config.FACTS_FILE
 LOCK_FILE = config.SOURCE_ROOT / "uv.lock"
@@ -143,7 +145,7 @@ def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
             f"{top_repo['stars']:,}",
             owners["owner_login"],
             pct(owners["share_of_stars"], 1),
-            repos["created_at"].median().strftime("%B %Y"),
+            median_created(repos).strftime("%B %Y"),
         ),
     )
 
@@ -331,7 +333,7 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
         "survival",
         SURVIVAL_KEYS,
         (
-            pct(float(durations["inactive"].mean())),
+            pct(scalars.number(durations["inactive"].mean())),
             pct(medians["Organization"]["inactive_share"]),
             pct(medians["User"]["inactive_share"]),
             *(num(x) for x in org),
@@ -406,7 +408,7 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
 
 
 def share_of(repos: pl.DataFrame, language: str) -> float:
-    return float((repos["language"] == language).mean()) if repos.height else 0.0
+    return scalars.number((repos["language"] == language).mean()) if repos.height else 0.0
 
 
 def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
