@@ -361,16 +361,26 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
 def survival_claims(org: tuple[float, float, float], star: tuple[float, float, float]) -> tuple[str, str]:
     """What the Cox model says of owners and stars, as a sentence and as a title: only what its intervals
     support (a hazard ratio whose interval excludes 1)."""
-    owner = (
-        "Organisation-owned repositories stay active longer"
-        if org[2] < 1
-        else "User-owned repositories stay active longer"
-        if org[1] > 1
+
+    def longer_lived(ratio: tuple[float, float, float], below: str, above: str) -> str | None:
+        return below if ratio[2] < 1 else above if ratio[1] > 1 else None
+
+    owner = longer_lived(org, "Organisation-owned", "User-owned")
+    stars = longer_lived(star, "more-starred", "less-starred")
+    title = (
+        f"{owner} repositories stay active longer"
+        if owner
         else "Owner type makes no clear difference to how long repositories stay active"
     )
-    more = "more" if star[2] < 1 else "less" if star[1] > 1 else None
-    starred = f"{more}-starred repositories stay active longer" if more else "stars make no clear difference"
-    return f"{owner}; {starred}.", owner
+    if owner and stars:
+        return f"{owner} and {stars} repositories stay active longer.", title
+    if owner or stars:
+        other = "stars make" if owner else "owner type makes"
+        return (
+            f"{(owner or stars or '').capitalize()} repositories stay active longer; {other} no clear difference.",
+            title,
+        )
+    return "Neither owner type nor stars make a clear difference to how long repositories stay active.", title
 
 
 GROWTH_KEYS = ("growth_summary", "growth_headline", "growth_choice", "growth_cap")

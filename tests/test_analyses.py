@@ -359,3 +359,29 @@ def test_polars_aggregates_become_plain_values_or_fail_clearly():
     assert scalars.day(pl.Series([dt.date(2021, 5, 1), dt.date(2020, 2, 3)]).min()) == dt.date(2020, 2, 3)
     with pytest.raises(TypeError, match="expected a date from a date column, got '2021-01-01'"):
         scalars.day(pl.Series(["2021-01-01"]).min())
+
+
+def test_survival_claims_say_only_what_the_intervals_support():
+    from analysis.facts import survival_claims
+
+    lower, unclear, higher = (0.6, 0.4, 0.8), (0.9, 0.5, 1.7), (1.6, 1.4, 1.8)
+    assert survival_claims(lower, lower) == (
+        "Organisation-owned and more-starred repositories stay active longer.",
+        "Organisation-owned repositories stay active longer",
+    )
+    assert survival_claims(higher, unclear)[0] == (
+        "User-owned repositories stay active longer; stars make no clear difference."
+    )
+    assert survival_claims(unclear, lower)[0] == (
+        "More-starred repositories stay active longer; owner type makes no clear difference."
+    )
+    sentence, title = survival_claims(unclear, unclear)
+    assert sentence.startswith("Neither") and title.startswith("Owner type makes no clear difference")
+
+
+def test_separation_verdict_follows_the_modularity_threshold():
+    from analysis import adoption
+    from analysis.facts import separation_verdict
+
+    assert separation_verdict(adoption.CLEAR_MODULARITY + 0.1)[1] == "separate"
+    assert separation_verdict(0.04) == ("DataOps and MLOps are not separate communities.", "overlap")
