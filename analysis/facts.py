@@ -86,7 +86,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         **content_facts(repos, labels),
         "labelled": str(labels.height),
         **adoption_facts(repos, params["min_topic_repos"]),
-        **survival_facts(repos, as_of, types),
+        **survival_facts(repos, as_of, types, labels),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
         "contribution_measure": (
@@ -217,7 +217,7 @@ def unsupported(reason: str, keys: tuple[str, ...]) -> dict[str, str]:
     return {k: reason if i == 0 else "" for i, k in enumerate(keys)}
 
 
-TOPIC_KEYS = ("lda_k", "lda_grid", "study_lda_topics")
+TOPIC_KEYS = ("lda_k", "lda_grid", "study_lda_topics", "lda_tied", "lda_coherence", "lda_seeds")
 
 
 def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: tuple[str, ...]) -> dict[str, str]:
@@ -228,7 +228,14 @@ def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: t
     return dict(
         zip(
             TOPIC_KEYS,
-            (str(topics.k), ", ".join(str(k) for k in topics.grid["k"].to_list()), str(topics.k)),
+            (
+                str(topics.k),
+                ", ".join(str(k) for k in topics.grid["k"].to_list()),
+                str(topics.k),
+                lda.tied_text(topics),
+                lda.coherence_text(topics),
+                str(len(lda.SEEDS)),
+            ),
             strict=False,
         )
     )
@@ -245,6 +252,8 @@ CLUSTER_KEYS = (
     "kmeans_k",
     "kmeans_silhouette",
     "study_dbscan_clusters",
+    "dbscan_silhouette_noise",
+    "cluster_settings",
 )
 
 
@@ -268,6 +277,8 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
                 str(groups.kmeans_k),
                 f"{groups.kmeans_silhouette:.2f}",
                 found,
+                clusters.silhouette_text(groups.silhouette_with_noise),
+                clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
             ),
             strict=False,
         )
@@ -286,23 +297,31 @@ SURVIVAL_KEYS = (
     "hr_star_high",
     "cox_events",
     "cox_global_ph_p",
+    "cox_ph_statement",
+    "cox_content_statement",
 )
 
 
-def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict[str, str]:
+def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     durations = survival.durations(repos, as_of)
     reason = survival.shortfall(durations)
     if reason is not None:
         return unsupported(reason, SURVIVAL_KEYS)
     with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
     medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
-    cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
+    data = survival.covariates(repos, types).join(durations, on="id")
+    cox = survival.cox(data)
     org = survival.hazard_ratio(cox, "owner_type", "Organization", "User")
     if org is None or not {"User", "Organization"} <= set(medians):
         return unsupported(
             "Survival is not compared by owner: the snapshot's repositories have one owner type.", SURVIVAL_KEYS
         )
     star = cox.table.filter(pl.col("term") == "log_stars").row(0, named=True)
+    sample = labels.join(repos.select("id"), on="id", how="semi")
+    held = content.evaluate(repos, labels).scores.filter(
+        (pl.col("split") == "held-out") & (pl.col("class") == "project")
+    )
+    precision = held["precision"][0] if sample.height and held.height else None
     return dict(
         zip(
             SURVIVAL_KEYS,
@@ -316,6 +335,8 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
                 num(star["high"]),
                 f"{cox.events:,}",
                 f"{cox.global_ph_p:.2g}",
+                survival.ph_statement(cox, survival.stratified(data, cox)),
+                survival.content_text(precision, survival.content_sensitivity(data, sample) if sample.height else {}),
             ),
             strict=False,
         )
