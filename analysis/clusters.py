@@ -182,6 +182,20 @@ def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
 SETTINGS_PURITY = 0.95
 
 
+def is_settings(c: Clustering) -> bool:
+    """Whether every clustering of the eps sweep is (at least SETTINGS_PURITY) combinations of the flags."""
+    purity = c.sweep["flag_purity"].drop_nulls()
+    return bool(purity.len()) and purity.min() >= SETTINGS_PURITY
+
+
+def headline(c: Clustering) -> str:
+    """The clustering's result in a slide title's few words."""
+    found = c.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()
+    if is_settings(c):
+        return f"DBSCAN's {found} clusters are combinations of GitHub settings"
+    return f"DBSCAN finds {found} clusters and {100 * c.noise_share:.0f}% noise"
+
+
 def settings_text(c: Clustering, without: Clustering) -> str:
     """What the eps sweep and the flag purity say the clusters are, and what is left without the flags."""
     sweep = c.sweep
@@ -195,14 +209,15 @@ def settings_text(c: Clustering, without: Clustering) -> str:
     )
     verdict = (
         "The clusters sort repositories by their GitHub settings, not into kinds of repository"
-        if purity.len() and purity.min() >= SETTINGS_PURITY
+        if is_settings(c)
         else "The clusters are more than the flags' combinations"
     )
     found = int(without.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
     return (
         f"Over eps from {sweep['eps'].min():.2f} to {sweep['eps'].max():.2f} DBSCAN finds {counts} clusters and leaves"
         f" {noise} of repositories as noise, and {held} of the clustered repositories share their cluster's most"
-        f" common combination of the four `has_*` flags ({100 * c.kmeans_flag_purity:.0f}% for k-means)."
+        " common combination of the four feature flags (issues, wiki, pages, discussions;"
+        f" {100 * c.kmeans_flag_purity:.0f}% for k-means)."
         f" {verdict}: without the flags, DBSCAN finds {found} cluster{'' if found == 1 else 's'}"
         f" ({100 * without.noise_share:.0f}% noise, eps {without.eps:.2f})."
     )

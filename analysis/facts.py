@@ -254,6 +254,7 @@ CLUSTER_KEYS = (
     "study_dbscan_clusters",
     "dbscan_silhouette_noise",
     "cluster_settings",
+    "cluster_headline",
 )
 
 
@@ -279,6 +280,7 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
                 found,
                 clusters.silhouette_text(groups.silhouette_with_noise),
                 clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
+                clusters.headline(groups),
             ),
             strict=False,
         )

@@ -60,7 +60,7 @@ def cluster_rows(c: clusters.Clustering, without: clusters.Clustering) -> list[d
     rows.append(
         {
             "model": "Clusters (DBSCAN)",
-            "alternative": f"without has_* flags (eps {without.eps:.2f})",
+            "alternative": f"without the feature flags (eps {without.eps:.2f})",
             "result": f"{found} cluster{'' if found == 1 else 's'}, {tables.percent(without.noise_share)} noise",
         }
     )
