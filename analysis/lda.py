@@ -204,3 +204,21 @@ def tied_text(tm: TopicModel) -> str:
         f"Averaged over {len(SEEDS)} seeds, k = {ks} lie within one standard error of the best coherence, so"
         f" coherence cannot tell them apart; the fewest, {tm.k}, is kept, and {worst} topics score lowest."
     )
+
+
+def topic_table(tm: TopicModel, repos: pl.DataFrame) -> pl.DataFrame:
+    """Each topic: short name, top terms, repositories (dominant topic), most-starred example."""
+    joined = tm.assignments.join(repos.select("id", "full_name", "stargazers_count"), on="id")
+    rows = []
+    for topic in range(1, tm.k + 1):
+        members = joined.filter(pl.col("topic") == topic).sort("stargazers_count", descending=True)
+        rows.append(
+            {
+                "topic": topic,
+                "name": tm.names[topic],
+                "top_terms": ", ".join(tm.terms.filter(pl.col("topic") == topic).sort("rank")["term"].to_list()),
+                "repositories": members.height,
+                "example": members["full_name"][0] if members.height else "",
+            }
+        )
+    return pl.DataFrame(rows)

@@ -223,10 +223,11 @@ def hazard_ratio(result: CoxResult, variable: str, level: str, against: str) -> 
     """Hazard ratio of `level` against `against` with its interval, whichever of the two is the reference;
     None when the model holds no term comparing them."""
     rows = {r["term"]: r for r in result.table.iter_rows(named=True)}
-    if result.references[variable] == against and f"{variable}: {level}" in rows:
+    reference = result.references.get(variable)  # none when the variable is strata or left out
+    if reference == against and f"{variable}: {level}" in rows:
         r = rows[f"{variable}: {level}"]
         return r["hazard_ratio"], r["low"], r["high"]
-    if result.references[variable] == level and f"{variable}: {against}" in rows:
+    if reference == level and f"{variable}: {against}" in rows:
         r = rows[f"{variable}: {against}"]
         return 1 / r["hazard_ratio"], 1 / r["high"], 1 / r["low"]
     return None
@@ -348,11 +349,14 @@ def ph_statement(result: CoxResult, strata: tuple[str, CoxResult] | None) -> str
     variable, refit = strata
     org = hazard_ratio(refit, "owner_type", "Organization", "User")
     star = refit.table.filter(pl.col("term") == "log_stars")["hazard_ratio"]
-    if org is None or star.is_empty():
+    effects = ([f"of organisation ownership at {org[0]:.2f}"] if org else []) + (
+        [f"of each unit of log stars at {star[0]:.2f}"] if not star.is_empty() else []
+    )
+    if not effects:
         return text
     return (
         f"{text} Given a baseline hazard of its own per level of {VARIABLES[variable].lower()} instead, the model puts"
-        f" the hazard ratio of organisation ownership at {org[0]:.2f} and of each unit of log stars at {star[0]:.2f}."
+        f" the hazard ratio {' and '.join(effects)}."
     )
 
 
