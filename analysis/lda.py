@@ -4,9 +4,11 @@ Criterion (stated in the paper): over a grid of topic counts, the mean normalise
 mutual information (NPMI) of each topic's top-10 terms in the corpus, a coherence measure
 that tracks human judgements of topic quality (Röder et al., 2015), averaged over several
 seeds, because one seed's ranking of close k is noise. Every k whose mean lies within one
-standard error of the best mean cannot be told from it; the fewest topics among those is
-chosen (the one-standard-error rule). Held-out perplexity is reported alongside; it keeps
-falling or rising monotonically on short texts, so it is shown, not used to choose.
+standard error of the best mean cannot be told from it by coherence; among those, the one
+with the lowest held-out perplexity (also averaged over seeds) is chosen. Coherence alone
+cannot see a topic that is missing (too few topics leave one's terms out of every top-10,
+and the rest stay coherent), which perplexity does; alone, perplexity keeps falling or rising
+monotonically on short texts, so it only breaks coherence's ties.
 """
 
 from __future__ import annotations
@@ -122,7 +124,8 @@ def score(
 
 def one_se_rule(runs: pl.DataFrame) -> tuple[int, pl.DataFrame]:
     """Per k, coherence's mean, SD and standard error over seeds, and whether it is `tied` with the best
-    (mean within one standard error of the best mean); the chosen k is the smallest tied one."""
+    (mean within one standard error of the best mean); the chosen k is the tied one of lowest mean
+    perplexity (the fewest topics if that ties too)."""
     grid = (
         runs.group_by("k")
         .agg(
@@ -136,7 +139,8 @@ def one_se_rule(runs: pl.DataFrame) -> tuple[int, pl.DataFrame]:
     )
     best = grid.sort(["coherence", "k"], descending=[True, False]).row(0, named=True)
     grid = grid.with_columns((pl.col("coherence") >= best["coherence"] - best["coherence_se"]).alias("tied"))
-    return int(grid.filter("tied")["k"].min()), grid.drop("seeds")
+    chosen = grid.filter("tied").sort(["perplexity", "k"])["k"][0]
+    return int(chosen), grid.drop("seeds")
 
 
 @cached
@@ -146,8 +150,8 @@ def choose(
     domain_stop_words: Collection[str] = (),
     seeds: Sequence[int] = SEEDS,
 ) -> TopicModel:
-    """Fit the grid on 80% of descriptions with each seed, pick k by the one-standard-error rule on
-    coherence, refit it on all of them with the first seed.
+    """Fit the grid on 80% of descriptions with each seed, pick k by `one_se_rule`, refit it on all of
+    them with the first seed.
 
     The fits are independent, so they run on all cores (each with the same seed as when fitted
     one by one); the result is cached on disk, keyed by its inputs.
@@ -202,7 +206,8 @@ def tied_text(tm: TopicModel) -> str:
     ks = ", ".join(str(k) for k in tied[:-1]) + f" and {tied[-1]}"
     return (
         f"Averaged over {len(SEEDS)} seeds, k = {ks} lie within one standard error of the best coherence, so"
-        f" coherence cannot tell them apart; the fewest, {tm.k}, is kept, and {worst} topics score lowest."
+        f" coherence cannot tell them apart; of those, held-out perplexity prefers {tm.k}, and {worst} topics"
+        " score lowest."
     )
 
 
