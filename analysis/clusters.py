@@ -184,8 +184,8 @@ SETTINGS_PURITY = 0.95
 
 def is_settings(c: Clustering) -> bool:
     """Whether every clustering of the eps sweep is (at least SETTINGS_PURITY) combinations of the flags."""
-    purity = c.sweep["flag_purity"].drop_nulls()
-    return bool(purity.len()) and purity.min() >= SETTINGS_PURITY
+    purity = c.sweep["flag_purity"].drop_nulls().to_numpy()
+    return bool(purity.size) and bool(purity.min() >= SETTINGS_PURITY)
 
 
 def headline(c: Clustering) -> str:
@@ -196,16 +196,20 @@ def headline(c: Clustering) -> str:
     return f"DBSCAN finds {found} clusters and {100 * c.noise_share:.0f}% noise"
 
 
+def span(values: np.ndarray, spec: str = ".0%") -> str:
+    """ "a to b" of an array's range, or one value when they are equal."""
+    low, high = format(float(values.min()), spec), format(float(values.max()), spec)
+    return low if low == high else f"{low} to {high}"
+
+
 def settings_text(c: Clustering, without: Clustering) -> str:
     """What the eps sweep and the flag purity say the clusters are, and what is left without the flags."""
-    sweep = c.sweep
-    purity = sweep["flag_purity"].drop_nulls()
-    counts = f"{sweep['clusters'].min()} to {sweep['clusters'].max()}"
-    noise = f"{100 * sweep['noise_share'].min():.0f}% to {100 * sweep['noise_share'].max():.0f}%"
+    purity = c.sweep["flag_purity"].drop_nulls().to_numpy()
     held = (
-        f"{100 * purity.min():.0f}% to {100 * purity.max():.0f}%"
-        if purity.min() < purity.max()
-        else f"{100 * purity.min():.0f}%"
+        f"{span(purity)} of the clustered repositories share their cluster's most common combination of the"
+        f" four feature flags (issues, wiki, pages, discussions; {100 * c.kmeans_flag_purity:.0f}% for k-means)"
+        if purity.size
+        else "no repository is clustered"
     )
     verdict = (
         "The clusters sort repositories by their GitHub settings, not into kinds of repository"
@@ -213,11 +217,10 @@ def settings_text(c: Clustering, without: Clustering) -> str:
         else "The clusters are more than the flags' combinations"
     )
     found = int(without.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+    eps, counts = span(c.sweep["eps"].to_numpy(), ".2f"), span(c.sweep["clusters"].to_numpy(), ".0f")
+    noise = span(c.sweep["noise_share"].to_numpy())
     return (
-        f"Over eps from {sweep['eps'].min():.2f} to {sweep['eps'].max():.2f} DBSCAN finds {counts} clusters and leaves"
-        f" {noise} of repositories as noise, and {held} of the clustered repositories share their cluster's most"
-        " common combination of the four feature flags (issues, wiki, pages, discussions;"
-        f" {100 * c.kmeans_flag_purity:.0f}% for k-means)."
+        f"Over eps from {eps} DBSCAN finds {counts} clusters and leaves {noise} of repositories as noise, and {held}."
         f" {verdict}: without the flags, DBSCAN finds {found} cluster{'' if found == 1 else 's'}"
         f" ({100 * without.noise_share:.0f}% noise, eps {without.eps:.2f})."
     )
