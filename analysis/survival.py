@@ -382,7 +382,7 @@ def content_text(project_precision: float | None, ratios: dict[str, tuple[float,
     if project_precision is None:
         return ""
     text = (
-        f'Content type is the rules\' label, whose "project" class has a precision of {project_precision:.2f} on'
+        f"Content type is the rules' label, whose project class has a precision of {project_precision:.2f} on"
         " the held-out hand labels; misclassification of this kind biases content-type hazard ratios towards 1."
     )
     if not ratios:
