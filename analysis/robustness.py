@@ -128,6 +128,10 @@ def table(*parts: list[dict[str, str]]) -> pl.DataFrame:
     )
 
 
+#: What stands in the table's place when the snapshot supports none of the models.
+NONE = "No model is fitted on this snapshot, so none is tested for robustness."
+
+
 def for_study(
     repos: pl.DataFrame,
     as_of: str,
