@@ -164,7 +164,7 @@ def covariates(repos: pl.DataFrame, content: pl.DataFrame, top_languages: int = 
 def cox(
     data: pl.DataFrame,
     strata: str | None = None,
-    variables: tuple[str, ...] = ("owner_type", "license", "content_type", "language"),
+    variables: tuple[str, ...] | None = None,
 ) -> CoxResult:
     """Cox proportional hazards of going inactive, with Grambsch-Therneau tests of proportional hazards.
 
@@ -172,10 +172,10 @@ def cox(
     any snapshot (a hard-coded level may not occur) and compares against the typical repository.
     A small PH p-value says that a hazard ratio drifts with time. `strata` names a variable whose
     levels get baseline hazards of their own instead of a hazard ratio (no PH assumption for it);
-    `variables` are the categorical covariates beside log stars.
+    `variables` are the categorical covariates beside log stars (all of CATEGORICAL by default).
     """
     frame = data.to_pandas()
-    modelled = [v for v in variables if v != strata]
+    modelled = [v for v in (variables or CATEGORICAL) if v != strata]
     references = {v: most_common(data[v]) for v in modelled}
     formula = "years ~ log_stars + " + " + ".join(f"C({v}, Treatment({references[v]!r}))" for v in modelled)
     model = PHReg.from_formula(
