@@ -40,7 +40,7 @@ export ALLOW_INCOMPLETE
 # FORCE=1: run every step of the report again, even those whose inputs are unchanged.
 FORCE ?=
 
-.PHONY: report test lint typecheck lock lab collect clean help
+.PHONY: report test lint lock lab collect clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
@@ -74,11 +74,8 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(PY) -m ruff check analysis tests benchmarks
 	$(PY) -m ruff format --check analysis tests benchmarks
-	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
-
-# The type check: configured in pyproject.toml, not yet clean, so not yet part of lint or CI.
-typecheck: $(INSTALLED)
 	$(PY) -m mypy
+	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
 
 lock: | $(NEW_UV)
 	$(UV) lock

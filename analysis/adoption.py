@@ -94,6 +94,10 @@ def topic_cooccurrence(repos: pl.DataFrame, topics: tuple[str, ...]) -> pl.DataF
     return pl.DataFrame(rows, schema={"a": pl.String, "b": pl.String, "repos": pl.Int64})
 
 
+#: Newman's modularity above this is usually read as clear community structure.
+CLEAR_MODULARITY = 0.3
+
+
 def communities(repos: pl.DataFrame, min_repos: int = 8) -> tuple[pl.DataFrame, dict[str, float]]:
     """Co-occurrence of the DataOps and MLOps topic sets, and how separable the two are.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -13,21 +13,21 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def write_all(writers: dict[Path, Callable[[Path], None]]) -> None:
+def write_all(writers: Mapping[Path, Callable[[Path], object]]) -> None:
     """Write several files so that either all of them change or none does.
 
-    Each writer fills a temporary file beside its target; only when every writer has
+    Each writer fills a temporary file beside its target (what it returns is ignored); only when every writer has
     succeeded are the files renamed into place (a rename within a folder is atomic).
     """
     staged: dict[Path, Path] = {}
     try:
         for final, write in writers.items():
             final.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+            fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
             os.close(fd)
-            os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
-            staged[final] = Path(tmp)
-            write(Path(tmp))
+            os.chmod(name, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
+            staged[final] = Path(name)
+            write(staged[final])
         for final, tmp in staged.items():
             os.replace(tmp, final)
     finally:

@@ -21,6 +21,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
+from analysis import scalars
 from analysis.dates import YEAR_DAYS, years_since
 from analysis.fingerprint import cached
 
@@ -148,7 +149,7 @@ def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
     km_scores = {
         k: silhouette_score(reduced, KMeans(k, n_init=10, random_state=SEED).fit_predict(reduced)) for k in range(2, 9)
     }
-    km_k = max(km_scores, key=km_scores.get)
+    km_k = max(km_scores, key=km_scores.__getitem__)
     km = KMeans(km_k, n_init=10, random_state=SEED).fit_predict(reduced)
     points = table.select("id").with_columns(
         pl.Series("pc1", reduced[:, 0]),
@@ -248,9 +249,9 @@ def profile(
             {
                 "cluster": "noise" if label < 0 else str(label),
                 "size": members.height,
-                "median_stars": round(float(members["stargazers_count"].median())),
-                "median_age_years": float(members["age_years"].median()),
-                "median_days_since_push": round(YEAR_DAYS * float(members["years_since_push"].median())),
+                "median_stars": round(scalars.number(members["stargazers_count"].median())),
+                "median_age_years": scalars.number(members["age_years"].median()),
+                "median_days_since_push": round(YEAR_DAYS * scalars.number(members["years_since_push"].median())),
                 "dominant_topic": f"{int(dominant[0])}: {topic_names[int(dominant[0])]}" if dominant.len() else "",
                 "examples": ", ".join(members["full_name"].head(3).to_list()),
             }

@@ -6,6 +6,8 @@ import datetime as dt
 
 import polars as pl
 
+from analysis import scalars
+
 YEAR_DAYS = 365.25
 YEAR_SECONDS = YEAR_DAYS * 86_400
 
@@ -13,6 +15,11 @@ YEAR_SECONDS = YEAR_DAYS * 86_400
 def as_of_datetime(as_of: str) -> dt.datetime:
     """The snapshot date (YYYY-MM-DD) as a UTC datetime at midnight."""
     return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
+
+
+def median_created(repos: pl.DataFrame) -> dt.date:
+    """The median creation time: half of the repositories were created after it."""
+    return scalars.day(repos["created_at"].median())
 
 
 def years_since(column: str, as_of: str) -> pl.Expr:

@@ -7,7 +7,7 @@ cannot run Quarto on machines where it is not installed.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,11 @@ CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 HEADING = re.compile(r"^(#{1,2}) (.+?)(?:\s+\{[^}]*\})?$", re.M)
 DOCUMENTS = ("paper.qmd", "slides.qmd")
+#: A div Quarto shows or hides by whether the snapshot supports an analysis (`facts.conditions`).
+CONDITION = re.compile(r'^:::+\s*\{\.content-(visible|hidden) when-meta="supports-(\w+)"\}\s*$')
+CONDITIONAL_SPAN = re.compile(r'\[([^\[\]]*)\]\{\.content-(visible|hidden) when-meta="supports-(\w+)"\}')
+FENCE_OPEN = re.compile(r"^:::+\s*\S")
+FENCE_CLOSE = re.compile(r"^:::+\s*$")
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,32 @@ class Document:
     @property
     def inline_names(self) -> set[str]:
         return set(re.findall(r"`\{python\} (\w+)`", self.body))
+
+    def shown(self, facts: dict[str, Any]) -> Document:
+        """The document as Quarto shows it for these facts: each `supports-<name>` div or span kept or
+        dropped by the fact `<name>_supported`, as `when-meta` does with the metadata `facts.conditions` writes."""
+
+        def holds(kind: str, name: str) -> bool:
+            return bool(facts.get(f"{name}_supported")) == (kind == "visible")
+
+        body = CONDITIONAL_SPAN.sub(lambda m: m.group(1) if holds(m.group(2), m.group(3)) else "", self.body)
+        kept: list[str] = []
+        open_divs: list[tuple[bool, bool]] = []  # (shown, conditional) for each div open at this line
+        for line in body.splitlines(keepends=True):
+            visible = all(show for show, _ in open_divs)
+            if condition := CONDITION.match(line):
+                open_divs.append((holds(*condition.groups()), True))
+                continue
+            if FENCE_CLOSE.match(line) and open_divs:
+                _, conditional = open_divs.pop()
+                if visible and not conditional:
+                    kept.append(line)
+                continue
+            if FENCE_OPEN.match(line):
+                open_divs.append((True, False))
+            if visible:
+                kept.append(line)
+        return replace(self, body="".join(kept))
 
     def slides(self) -> list[tuple[int, str, str]]:
         """(heading level, title, body) for each section (#) and slide (##) heading."""

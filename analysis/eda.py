@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis import text
+from analysis import scalars, text
+from analysis.dates import median_created
 
 NO_LANGUAGE = "(none)"
 
@@ -57,9 +58,9 @@ def star_summary(repos: pl.DataFrame) -> dict[str, float]:
     stars = repos["stargazers_count"]
     top = stars.sort(descending=True).head(max(1, repos.height // 100))
     return {
-        "median": float(stars.median()),
-        "share_under_10": float((stars < 10).mean()),
-        "top1pct_share_of_stars": float(top.sum() / stars.sum()),
+        "median": scalars.number(stars.median()),
+        "share_under_10": scalars.number((stars < 10).mean()),
+        "top1pct_share_of_stars": scalars.number(top.sum()) / scalars.number(stars.sum()),
     }
 
 
@@ -73,7 +74,7 @@ def describe(repos: pl.DataFrame, languages: pl.DataFrame) -> str:
             f"{languages['language'][0]} is the primary language of {languages['share'][0]:.0%} of the"
             f" {repos.height:,} repositories, {languages['language'][1]} of {languages['share'][1]:.0%}."
         )
-    said.append(f"Half of the repositories were created after {repos['created_at'].median():%B %Y}.")
+    said.append(f"Half of the repositories were created after {median_created(repos):%B %Y}.")
     stars = repos["stargazers_count"]
     if stars.sum() > 0:
         summary = star_summary(repos)

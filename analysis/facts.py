@@ -31,9 +31,11 @@ from analysis import (
     parameters,
     players,
     recency,
+    scalars,
     survival,
     talk,
 )
+from analysis.dates import median_created
 
 FACTS_FILE = config.FACTS_FILE
 LOCK_FILE = config.SOURCE_ROOT / "uv.lock"
@@ -123,30 +125,28 @@ def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
     langs = eda.language_shares(repos, min_repos=1)
     if langs.height < 2:
         return unsupported(
-            f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.", PROFILE_KEYS
+            "profile", f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.", PROFILE_KEYS
         )
     stars = eda.star_summary(repos)
     owners = players.key_owners(repos, n=1).row(0, named=True)
     top_repo = eda.top_repos(repos, n=1).row(0, named=True)
-    return dict(
-        zip(
-            PROFILE_KEYS,
-            (
-                langs["language"][0],
-                pct(langs["share"][0]),
-                langs["language"][1],
-                pct(langs["share"][1]),
-                f"{stars['median']:,.0f}",
-                pct(stars["share_under_10"]),
-                pct(stars["top1pct_share_of_stars"]),
-                top_repo["repository"],
-                f"{top_repo['stars']:,}",
-                owners["owner_login"],
-                pct(owners["share_of_stars"], 1),
-                repos["created_at"].median().strftime("%B %Y"),
-            ),
-            strict=False,
-        )
+    return supported(
+        "profile",
+        PROFILE_KEYS,
+        (
+            langs["language"][0],
+            pct(langs["share"][0]),
+            langs["language"][1],
+            pct(langs["share"][1]),
+            f"{stars['median']:,.0f}",
+            pct(stars["share_under_10"]),
+            pct(stars["top1pct_share_of_stars"]),
+            top_repo["repository"],
+            f"{top_repo['stars']:,}",
+            owners["owner_login"],
+            pct(owners["share_of_stars"], 1),
+            median_created(repos).strftime("%B %Y"),
+        ),
     )
 
 
@@ -156,89 +156,112 @@ ACTIVITY_KEYS = ("median_years_since_push", "median_months_since_push", "share_p
 def activity_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
     reason = recency.shortfall(repos)
     if reason is not None:
-        return unsupported(reason, ACTIVITY_KEYS)
+        return unsupported("activity", reason, ACTIVITY_KEYS)
     recent = recency.summary(repos, as_of)
-    return dict(
-        zip(
-            ACTIVITY_KEYS,
-            (
-                f"{recent['median_years']:.2f}",
-                f"{12 * recent['median_years']:.0f}",
-                pct(recent["share_recent"]),
-                pct(recent["share_stale"]),
-            ),
-            strict=False,
-        )
+    return supported(
+        "activity",
+        ACTIVITY_KEYS,
+        (
+            f"{recent['median_years']:.2f}",
+            f"{12 * recent['median_years']:.0f}",
+            pct(recent["share_recent"]),
+            pct(recent["share_stale"]),
+        ),
     )
 
 
 ADOPTION_KEYS = ("cloud_any", "cloud_top", "cloud_top_share", "aws_share", "azure_share", "gcp_share")
-SEPARATION_KEYS = ("modularity", "data_repos", "data_with_ml")
+SEPARATION_KEYS = ("modularity", "data_repos", "data_with_ml", "separation_claim", "separation_overlap")
 
 
 def adoption_facts(repos: pl.DataFrame, min_topic_repos: int) -> dict[str, str]:
     """Cloud prevalence, and the DataOps/MLOps split where both kinds of topics are carried."""
     if repos.height == 0:
-        return unsupported("The snapshot holds no repositories.", ADOPTION_KEYS + SEPARATION_KEYS)
+        reason = "The snapshot holds no repositories."
+        return unsupported("adoption", reason, ADOPTION_KEYS) | unsupported("separation", reason, SEPARATION_KEYS)
     cloud = {r["provider"]: r for r in adoption.cloud_prevalence(repos).iter_rows(named=True)}
     top = max((r for k, r in cloud.items() if k != "Any of these"), key=lambda r: r["share"])
-    facts = dict(
-        zip(
-            ADOPTION_KEYS,
-            (
-                pct(cloud["Any of these"]["share"]),
-                top["provider"],
-                pct(top["share"]),
-                pct(cloud["AWS"]["share"]),
-                pct(cloud["Azure"]["share"]),
-                pct(cloud["Google Cloud"]["share"]),
-            ),
-            strict=False,
-        )
+    facts = supported(
+        "adoption",
+        ADOPTION_KEYS,
+        (
+            pct(cloud["Any of these"]["share"]),
+            top["provider"],
+            pct(top["share"]),
+            pct(cloud["AWS"]["share"]),
+            pct(cloud["Azure"]["share"]),
+            pct(cloud["Google Cloud"]["share"]),
+        ),
     )
     _, separation = adoption.communities(repos, min_repos=min_topic_repos)
     if separation["modularity"] != separation["modularity"]:  # NaN: no data-engineering or no ML topics to split
         return facts | unsupported(
+            "separation",
             f"DataOps and MLOps are not compared: {separation['data_repos']:,} repositories carry a"
             " data-engineering topic, too few beside the ML topics to split.",
             SEPARATION_KEYS,
         )
-    return facts | dict(
-        zip(
-            SEPARATION_KEYS,
-            (num(separation["modularity"]), f"{separation['data_repos']:,}", pct(separation["data_with_ml_share"])),
-            strict=False,
-        )
+    return facts | supported(
+        "separation",
+        SEPARATION_KEYS,
+        (
+            num(separation["modularity"]),
+            f"{separation['data_repos']:,}",
+            pct(separation["data_with_ml_share"]),
+            *separation_verdict(separation["modularity"]),
+        ),
     )
 
 
-def unsupported(reason: str, keys: tuple[str, ...]) -> dict[str, str]:
-    """The facts of an analysis this snapshot cannot support: the reason once, under the first key."""
-    return {k: reason if i == 0 else "" for i, k in enumerate(keys)}
+def separation_verdict(modularity: float) -> tuple[str, str]:
+    """Whether the two topic sets form separate communities: a sentence, and a verb for titles."""
+    if modularity > adoption.CLEAR_MODULARITY:
+        return "DataOps and MLOps form separate communities.", "separate"
+    return "DataOps and MLOps are not separate communities.", "overlap"
 
 
-TOPIC_KEYS = ("lda_k", "lda_grid", "study_lda_topics", "lda_tied", "lda_coherence", "lda_seeds")
+# The analyses a snapshot can be too small for (ANALYSES, below) each have the facts `<name>_supported` and
+# `<name>_shortfall`; the documents show an analysis' prose only where Quarto's `when-meta="supports-<name>"`
+# holds (see `conditions`), and its shortfall sentence otherwise, so no sentence is left with a hole in it.
+
+
+def supported(name: str, keys: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
+    """The facts of an analysis this snapshot supports."""
+    return {f"{name}_supported": True, f"{name}_shortfall": "", **dict(zip(keys, values, strict=True))}
+
+
+def unsupported(name: str, reason: str, keys: tuple[str, ...]) -> dict[str, Any]:
+    """The facts of an analysis this snapshot cannot support: the one sentence saying why, and no values."""
+    return {f"{name}_supported": False, f"{name}_shortfall": reason, **dict.fromkeys(keys, "")}
+
+
+def conditions(facts: dict[str, Any]) -> str:
+    """A YAML metadata block telling Quarto which analyses this snapshot supports (`supports-<name>`).
+
+    The documents print it from an `output: asis` cell and wrap each analysis' prose in
+    `::: {.content-visible when-meta="supports-<name>"}`, its shortfall in `content-hidden`.
+    """
+    lines = [f"supports-{name}: {'true' if facts[f'{name}_supported'] else 'false'}" for name in ANALYSES]
+    return "\n".join(["---", *lines, "---"])
+
+
+TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "lda_coherence")
 
 
 def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: tuple[str, ...]) -> dict[str, str]:
+    """The chosen number of topics; the grid searched and the number of seeds are stated whether or not the
+    snapshot supports LDA."""
+    seeds = str(len(lda.SEEDS))
     reason = lda.shortfall(repos)
     if reason is not None:
-        return unsupported(reason, TOPIC_KEYS)
+        return unsupported("topics", reason, TOPIC_KEYS) | {"lda_grid": ", ".join(map(str, grid)), "lda_seeds": seeds}
     topics = lda.choose(repos, grid, domain_stop_words)
-    return dict(
-        zip(
-            TOPIC_KEYS,
-            (
-                str(topics.k),
-                ", ".join(str(k) for k in topics.grid["k"].to_list()),
-                str(topics.k),
-                lda.tied_text(topics),
-                lda.coherence_text(topics),
-                str(len(lda.SEEDS)),
-            ),
-            strict=False,
-        )
-    )
+    searched = ", ".join(str(k) for k in topics.grid["k"].to_list())
+    return supported(
+        "topics",
+        TOPIC_KEYS,
+        (str(topics.k), str(topics.k), lda.tied_text(topics), lda.coherence_text(topics)),
+    ) | {"lda_grid": searched, "lda_seeds": seeds}
 
 
 CLUSTER_KEYS = (
@@ -261,29 +284,27 @@ CLUSTER_KEYS = (
 def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
     reason = clusters.shortfall(repos)
     if reason is not None:
-        return unsupported(reason, CLUSTER_KEYS)
+        return unsupported("clusters", reason, CLUSTER_KEYS)
     groups = clusters.cluster(repos, as_of)
     found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
-    return dict(
-        zip(
-            CLUSTER_KEYS,
-            (
-                found,
-                f"{groups.eps:.2f}",
-                str(groups.min_samples),
-                str(groups.components),
-                pct(sum(groups.explained)),
-                pct(groups.noise_share, 1),
-                clusters.silhouette_text(groups.dbscan_silhouette),
-                str(groups.kmeans_k),
-                f"{groups.kmeans_silhouette:.2f}",
-                found,
-                clusters.silhouette_text(groups.silhouette_with_noise),
-                clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
-                clusters.headline(groups),
-            ),
-            strict=False,
-        )
+    return supported(
+        "clusters",
+        CLUSTER_KEYS,
+        (
+            found,
+            f"{groups.eps:.2f}",
+            str(groups.min_samples),
+            str(groups.components),
+            pct(sum(groups.explained)),
+            pct(groups.noise_share, 1),
+            clusters.silhouette_text(groups.dbscan_silhouette),
+            str(groups.kmeans_k),
+            f"{groups.kmeans_silhouette:.2f}",
+            found,
+            clusters.silhouette_text(groups.silhouette_with_noise),
+            clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
+            clusters.headline(groups),
+        ),
     )
 
 
@@ -299,6 +320,8 @@ SURVIVAL_KEYS = (
     "hr_star_high",
     "cox_events",
     "cox_global_ph_p",
+    "survival_claim",
+    "owner_claim",
     "cox_ph_statement",
     "cox_content_statement",
 )
@@ -308,7 +331,7 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
     durations = survival.durations(repos, as_of)
     reason = survival.shortfall(durations)
     if reason is not None:
-        return unsupported(reason, SURVIVAL_KEYS)
+        return unsupported("survival", reason, SURVIVAL_KEYS)
     with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
     medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
     data = survival.covariates(repos, types).join(durations, on="id")
@@ -316,7 +339,9 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
     org = survival.hazard_ratio(cox, "owner_type", "Organization", "User")
     if org is None or not {"User", "Organization"} <= set(medians):
         return unsupported(
-            "Survival is not compared by owner: the snapshot's repositories have one owner type.", SURVIVAL_KEYS
+            "survival",
+            "Survival is not compared by owner: the snapshot's repositories have one owner type.",
+            SURVIVAL_KEYS,
         )
     star = cox.table.filter(pl.col("term") == "log_stars").row(0, named=True)
     sample = labels.join(repos.select("id"), on="id", how="semi")
@@ -324,65 +349,98 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
         (pl.col("split") == "held-out") & (pl.col("class") == "project")
     )
     precision = held["precision"][0] if sample.height and held.height else None
-    return dict(
-        zip(
-            SURVIVAL_KEYS,
-            (
-                pct(float(durations["inactive"].mean())),
-                pct(medians["Organization"]["inactive_share"]),
-                pct(medians["User"]["inactive_share"]),
-                *(num(x) for x in org),
-                num(star["hazard_ratio"]),
-                num(star["low"]),
-                num(star["high"]),
-                f"{cox.events:,}",
-                f"{cox.global_ph_p:.2g}",
-                survival.ph_statement(cox, survival.stratified(data, cox)),
-                survival.content_text(precision, survival.content_sensitivity(data, sample) if sample.height else {}),
-            ),
-            strict=False,
-        )
+    return supported(
+        "survival",
+        SURVIVAL_KEYS,
+        (
+            pct(scalars.number(durations["inactive"].mean())),
+            pct(medians["Organization"]["inactive_share"]),
+            pct(medians["User"]["inactive_share"]),
+            *(num(x) for x in org),
+            num(star["hazard_ratio"]),
+            num(star["low"]),
+            num(star["high"]),
+            f"{cox.events:,}",
+            f"{cox.global_ph_p:.2g}",
+            *survival_claims(org, (star["hazard_ratio"], star["low"], star["high"])),
+            survival.ph_statement(cox, survival.stratified(data, cox)),
+            survival.content_text(precision, survival.content_sensitivity(data, sample) if sample.height else {}),
+        ),
     )
+
+
+def survival_claims(org: tuple[float, float, float], star: tuple[float, float, float]) -> tuple[str, str]:
+    """What the Cox model says of owners and stars, as a sentence and as a title: only what its intervals
+    support (a hazard ratio whose interval excludes 1)."""
+
+    def longer_lived(ratio: tuple[float, float, float], below: str, above: str) -> str | None:
+        return below if ratio[2] < 1 else above if ratio[1] > 1 else None
+
+    owner = longer_lived(org, "Organisation-owned", "User-owned")
+    stars = longer_lived(star, "more-starred", "less-starred")
+    title = (
+        f"{owner} repositories stay active longer"
+        if owner
+        else "Owner type makes no clear difference to how long repositories stay active"
+    )
+    if owner and stars:
+        return f"{owner} and {stars} repositories stay active longer.", title
+    if owner or stars:
+        other = "stars make" if owner else "owner type makes"
+        return (
+            f"{(owner or stars or '').capitalize()} repositories stay active longer; {other} no clear difference.",
+            title,
+        )
+    return "Neither owner type nor stars make a clear difference to how long repositories stay active.", title
+
+
+GROWTH_KEYS = ("growth_summary", "growth_headline", "growth_choice", "growth_cap")
 
 
 def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str]:
     """The growth model's sentences; on a snapshot too small for it, the sentence that says why."""
     reason = growth.shortfall(repos, as_of)
     if reason is not None:
-        return {"growth_summary": reason, "growth_headline": "too few to model", "growth_choice": "", "growth_cap": ""}
+        return unsupported("growth", reason, GROWTH_KEYS)
     trend = growth.fit(repos, as_of)
-    return {
-        "growth_summary": growth.summary(trend),
-        "growth_headline": growth.headline(trend),
-        "growth_choice": growth.choice(trend),
-        "growth_cap": growth.cap_check(growth.yearly(trend, missing), missing),
-    }
+    return supported(
+        "growth",
+        GROWTH_KEYS,
+        (
+            growth.summary(trend),
+            growth.headline(trend),
+            growth.choice(trend),
+            growth.cap_check(growth.yearly(trend, missing), missing),
+        ),
+    )
+
+
+CONTENT_KEYS = ("content_summary", "learning_share", "learning_precision", "learning_recall")
 
 
 def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     """The one estimate of content shares, or the sentence saying why this snapshot has none."""
     reason = content.shortfall(repos, labels)
     if reason is not None:
-        return {
-            "content_summary": reason,
-            "learning_share": "an unknown share",
-            "learning_precision": "",
-            "learning_recall": "",
-        }
+        return unsupported("content", reason, CONTENT_KEYS)
     shares = content.estimate(repos, labels)
     present = int(shares["labelled"].sum())
     scores = content.evaluate(repos, labels).scores
     held = scores.filter((pl.col("split") == "held-out") & (pl.col("class") == "learning")).row(0, named=True)
-    return {
-        "content_summary": content.summary(shares, present),
-        "learning_share": pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
-        "learning_precision": num(held["precision"]),
-        "learning_recall": num(held["recall"]),
-    }
+    return supported(
+        "content",
+        CONTENT_KEYS,
+        (
+            content.summary(shares, present),
+            pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
+            num(held["precision"]),
+            num(held["recall"]),
+        ),
+    )
 
 
 def share_of(repos: pl.DataFrame, language: str) -> float:
-    return float((repos["language"] == language).mean()) if repos.height else 0.0
+    return scalars.number((repos["language"] == language).mean()) if repos.height else 0.0
 
 
 def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
@@ -418,3 +476,17 @@ def current() -> dict[str, Any]:
     facts = {**compute(study), "inputs_sha256": inputs}
     atomic.write_json(path, facts)
     return facts
+
+
+#: Each analysis a snapshot can be too small for, with the facts that exist only when it supports it.
+ANALYSES = {
+    "profile": PROFILE_KEYS,
+    "topics": TOPIC_KEYS,
+    "clusters": CLUSTER_KEYS,
+    "growth": GROWTH_KEYS,
+    "activity": ACTIVITY_KEYS,
+    "content": CONTENT_KEYS,
+    "adoption": ADOPTION_KEYS,
+    "separation": SEPARATION_KEYS,
+    "survival": SURVIVAL_KEYS,
+}

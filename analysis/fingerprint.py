@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from analysis import atomic, config
 
@@ -239,7 +239,15 @@ def models_dir() -> Path:
     return config.project_root() / "data" / "processed" / "models"
 
 
-def cached(func: Callable[P, R]) -> Callable[P, R]:
+class Cached(Protocol[P, R]):
+    """A function with its results kept on disk; `__wrapped__` computes them afresh (tests compare runs)."""
+
+    __wrapped__: Callable[P, R]
+
+    def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R: ...
+
+
+def cached(func: Callable[P, R]) -> Cached[P, R]:
     """Keep an expensive model's result on disk, keyed by its arguments, its code and the versions.
 
     The code is that of the function's module and everything it imports from the package,

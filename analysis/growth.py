@@ -31,6 +31,8 @@ import polars as pl
 import statsmodels.api as sm
 from scipy import stats
 
+from analysis import scalars
+
 LEVEL = 0.95
 CHECKED_QUARTERS = 4
 #: Growth above this (1,000% a year) is written as "over 1,000%"; log-ratios are clipped at LOG_CAP.
@@ -60,7 +62,8 @@ class Fit:
         se = math.sqrt(float(contrast @ self.cov[:-1, :-1] @ contrast))
         z = stats.norm.ppf(0.5 + LEVEL / 2)
         # A slope fitted to a run of empty quarters can be huge; clipping keeps its growth finite.
-        return tuple(math.expm1(min(x, LOG_CAP)) for x in (estimate, estimate - z * se, estimate + z * se))
+        mid, low, high = (math.expm1(min(x, LOG_CAP)) for x in (estimate, estimate - z * se, estimate + z * se))
+        return mid, low, high
 
     def row(self, t: float) -> np.ndarray:
         return design(np.array([t]), self.model, self.breakpoint)[0]
@@ -87,7 +90,8 @@ def quarterly(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
         .agg(pl.len().alias("created"))
     )
     last = pl.Series([as_of]).str.to_date().dt.truncate("1q")[0]
-    quarters = pl.date_range(counts["quarter"].min(), last, "1q", eager=True, closed="left").alias("quarter")
+    first = scalars.day(counts["quarter"].min())
+    quarters = pl.date_range(first, last, "1q", eager=True, closed="left").alias("quarter")
     start = quarters[0]
     return (
         pl.DataFrame(quarters)
@@ -289,10 +293,10 @@ def summary(trend: Growth) -> str:
             f"New repositories grew by {rate(trend.early)} until {trend.break_quarter}, {since}: {rate(trend.recent)}."
         )
     if trend.chosen.model == "exponential":
-        return f"New repositories grew by {rate(trend.recent)} (one exponential trend)."
+        return f"On one exponential trend, new repositories grew by {rate(trend.recent)}."
     return (
-        f"New repositories grew by {rate(trend.early)} at the start of the data and by"
-        f" {rate(trend.recent)} over its last year ({trend.chosen.model} trend)."
+        f"On a {trend.chosen.model} trend, new repositories grew by {rate(trend.early)} at the start of the data"
+        f" and by {rate(trend.recent)} over its last year."
     )
 
 

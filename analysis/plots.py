@@ -182,8 +182,9 @@ def lda_topics(terms: pl.DataFrame, n: int = 8) -> ggplot:
         + geom_col(fill=ACCENT)
         + coord_flip()
         + facet_wrap("~panel", scales="free_y", ncol=min(4, len(topics)))
-        + scale_x_discrete(labels=lambda keys: [k.split("\u200b")[0] for k in keys])
-        + scale_y_continuous(breaks=breaks_extended(n=2))
+        + scale_x_discrete(labels=lambda keys: [str(k).split("\u200b")[0] for k in keys])
+        # mizani's breaks return an ndarray, which plotnine takes but types as Sequence[float]
+        + scale_y_continuous(breaks=breaks_extended(n=2))  # type: ignore[arg-type]
         + labs(x="", y="Weight of the term in the topic")
         + theme_house(height=0.6 + 2.4 * -(-len(topics) // 4))
     )

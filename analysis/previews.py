@@ -71,7 +71,7 @@ def fill(text: str, facts: dict[str, Any]) -> str:
 def render(slides: Path, executed_dir: Path, out: Path, facts: dict[str, Any]) -> list[Path]:
     """Write one preview per slide that embeds a figure; return their paths."""
     written = []
-    for n, (_, title, body) in enumerate(documents.read(slides).slides(), 1):
+    for n, (_, title, body) in enumerate(documents.read(slides).shown(facts).slides(), 1):
         title, body = fill(title, facts), fill(body, facts)
         embeds = documents.EMBED.findall(body)
         if not embeds:

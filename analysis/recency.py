@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from analysis import scalars
 from analysis.dates import years_since
 
 RECENT_DAYS = 90
@@ -24,7 +25,7 @@ def summary(repos: pl.DataFrame, as_of: str) -> dict[str, float]:
     years = years_since_push(repos, as_of)["years"]
     days = years * 365.25
     return {
-        "median_years": float(years.median()),
-        "share_recent": float((days <= RECENT_DAYS).mean()),
-        "share_stale": float((days > STALE_DAYS).mean()),
+        "median_years": scalars.number(years.median()),
+        "share_recent": scalars.number((days <= RECENT_DAYS).mean()),
+        "share_stale": scalars.number((days > STALE_DAYS).mean()),
     }

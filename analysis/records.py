@@ -9,7 +9,7 @@ msgspec decodes a page faster than `json` does.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 
@@ -140,7 +140,8 @@ class MoreAnswer(msgspec.Struct):
     errors: list[GraphQLError] = []
 
 
-DECODERS = {
+# Each kind decodes into its own Struct; read_typed returns Any, and callers know the kind they asked for.
+DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
     "search": msgspec.json.Decoder(SearchResponse),
     "RepoCounts": msgspec.json.Decoder(CountsAnswer),
     "RepoActivity": msgspec.json.Decoder(ActivityAnswer),

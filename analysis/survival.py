@@ -16,7 +16,7 @@ from scipy import stats
 from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from analysis import tables
+from analysis import scalars, tables
 from analysis.dates import YEAR_DAYS, as_of_datetime
 
 INACTIVE_DAYS = 365
@@ -80,7 +80,7 @@ def median_survival(data: pl.DataFrame, group: str) -> pl.DataFrame:
                 "by": group,
                 "group": name,
                 "repos": part.height,
-                "inactive_share": float(part["inactive"].mean()),
+                "inactive_share": scalars.number(part["inactive"].mean()),
                 "median_years": float(sf.surv_times[below[0]]) if below.size else None,
             }
         )

@@ -30,13 +30,19 @@ def talk_facts(values: pl.DataFrame) -> dict[str, str]:
     return {f"talk_{r['key']}": formatted(r["kind"], r["talk"]) for r in values.iter_rows(named=True)}
 
 
+#: The study's value of a quantity whose analysis this snapshot cannot support.
+UNSUPPORTED = "not computed (too few repositories)"
+
+
 def reconcile(values: pl.DataFrame, facts: dict[str, Any]) -> pl.DataFrame:
-    """Per quantity: what the talk stated, what this study measures (the fact `study_<key>`), and why they differ."""
+    """Per quantity: what the talk stated, what this study measures (the fact `study_<key>`), and why they differ.
+
+    A quantity whose analysis this snapshot cannot support has an empty fact, and says so."""
     return values.select(
         "quantity",
         pl.struct("kind", "talk")
         .map_elements(lambda r: formatted(r["kind"], r["talk"]), return_dtype=pl.String)
         .alias("talk"),
-        pl.col("key").map_elements(lambda k: facts[f"study_{k}"], return_dtype=pl.String).alias("study"),
+        pl.col("key").map_elements(lambda k: facts[f"study_{k}"] or UNSUPPORTED, return_dtype=pl.String).alias("study"),
         "why",
     )

@@ -117,7 +117,7 @@ def repos_frame(rows: list[tuple], matched: list[list[str]]) -> pl.DataFrame:
         name: list_column(columns[name]) if isinstance(dtype, pl.List) else pa.array(columns[name], ARROW_TYPES[dtype])
         for name, dtype in REPO_SCHEMA.items()
     }
-    return pl.from_arrow(pa.table(arrays)).with_columns(
+    return pl.DataFrame(pa.table(arrays)).with_columns(
         pl.col(c).str.to_datetime("%Y-%m-%dT%H:%M:%SZ", time_zone="UTC", strict=True) for c in DATETIME_COLUMNS
     )
 

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ID_STRIDE = 1_000_000_000  # larger than any recorded id, so copies never collide
 
@@ -43,7 +44,8 @@ print(json.dumps({"seconds": elapsed, "import_seconds": imported - start, "count
 def synthesize(recorded: Path, dest: Path, factor: int) -> int:
     """Write `factor` copies of every recorded page, with fresh ids; return the number of items."""
     manifest = json.loads((recorded / "manifest.json").read_text())
-    requests, items = [], 0
+    requests: list[dict[str, Any]] = []
+    items = 0
     for copy in range(factor):
         for request in manifest["requests"]:
             body = json.loads((recorded / request["file"]).read_text())
@@ -59,7 +61,8 @@ def synthesize(recorded: Path, dest: Path, factor: int) -> int:
     return items
 
 
-def measure(snapshot: Path, out: Path, mode: str) -> dict:
+def measure(snapshot: Path, out: Path, mode: str) -> dict[str, float]:
+    """One run of CHILD: seconds, import_seconds, count and peak_mb."""
     result = subprocess.run(
         [sys.executable, "-c", CHILD, str(snapshot), str(out), mode], check=True, capture_output=True, text=True
     )
@@ -81,7 +84,7 @@ def main() -> None:
         items = synthesize(args.recorded, snap, args.factor)
         size_mb = sum(p.stat().st_size for p in snap.iterdir()) / 2**20
         print(f"synthetic snapshot: {items:,} items in {len(list(snap.iterdir())) - 1} files, {size_mb:,.0f} MB")
-        runs = {"json": [], "build": []}
+        runs: dict[str, list[dict[str, float]]] = {"json": [], "build": []}
         for _ in range(args.repeat):  # interleaved, so both see the same machine state
             for mode in runs:
                 runs[mode].append(measure(snap, work / "out", mode))

@@ -236,8 +236,11 @@ class FakeGitHub:
         return 200, body, headers
 
     # -- GraphQL --------------------------------------------------------------------------
-    def graphql(self, payload: dict[str, Any]) -> dict[str, Any]:
-        operation = re.search(r"query (\w+)", payload["query"]).group(1)
+    def graphql(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer to a GraphQL query, or None for GitHub's timeout (sent as a 502)."""
+        named = re.search(r"query (\w+)", payload["query"])
+        assert named, f"the fake answers only named queries, not {payload['query']!r}"
+        operation = named.group(1)
         variables = payload["variables"]
         asked = variables.get("ids") or [v for k, v in variables.items() if re.fullmatch(r"id\d+", k)]
         if self.max_batch and len(asked) > self.max_batch:
@@ -245,7 +248,7 @@ class FakeGitHub:
         data: dict[str, Any] = {"rateLimit": {"cost": 1, "remaining": 4999, "resetAt": "2030-01-01T00:00:00Z"}}
         errors = []
         if operation in ("RepoCounts", "RepoActivity"):
-            nodes = []
+            nodes: list[dict[str, Any] | None] = []
             for i, node_id in enumerate(variables["ids"]):
                 repo = self._by_node.get(node_id)
                 if repo is None or node_id in self.deleted:
@@ -425,6 +428,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "x-ratelimit-reset": str(now + 3600),
                 "x-ratelimit-resource": "graphql",
             }
+            assert payload is not None, "a GraphQL request without a body"
             answer = fake.graphql(payload)
             if answer is None:  # GitHub's 10 s limit, reported as a 502
                 return self.send(method, url.path, 502, HTML_ERROR, {"Content-Type": "text/html"})

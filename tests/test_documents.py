@@ -10,7 +10,7 @@ import pytest
 import yaml
 from conftest import REPO
 
-from analysis import documents, notebooks
+from analysis import documents, facts, notebooks
 
 DOCS = [documents.read(REPO / name) for name in documents.DOCUMENTS]
 
@@ -62,6 +62,35 @@ def test_inline_numbers_come_from_the_facts(doc):
     """Inline expressions name facts; test_report checks each name against the computed facts."""
     assert len(doc.inline_names) >= 5
     assert "globals().update(facts.current())" in doc.body
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.path.name)
+@pytest.mark.parametrize("analysis", sorted(facts.ANALYSES))
+def test_an_unsupported_analysis_shows_no_number_of_its_own(doc, analysis):
+    """Where a snapshot cannot support an analysis, its facts are empty: no shown sentence may use them,
+    and the documents say why (its shortfall) wherever they would have stated them."""
+    everything = {f"{name}_supported": True for name in facts.ANALYSES}
+    shown = doc.shown({**everything, f"{analysis}_supported": False})
+    assert not shown.inline_names & set(facts.ANALYSES[analysis])
+    assert f"{analysis}_shortfall" in shown.inline_names
+    assert f"{analysis}_shortfall" not in doc.shown(everything).inline_names
+
+
+def test_conditions_resolve_like_quarto():
+    """Divs and spans conditioned on `supports-<name>` are kept or dropped; other divs are kept whole."""
+    doc = documents.Document(
+        path=REPO / "x.qmd",
+        front_matter={},
+        body=(
+            'A [yes]{.content-visible when-meta="supports-growth"}[no]{.content-hidden when-meta="supports-growth"}.\n'
+            '::: {.content-visible when-meta="supports-topics"}\nT\n::: {.notes}\nN\n:::\n:::\n'
+            '::: {.content-hidden when-meta="supports-topics"}\nwhy\n:::\n::: {.notes}\nkept\n:::\n'
+        ),
+    )
+    assert doc.shown({"growth_supported": True, "topics_supported": True}).body == (
+        "A yes.\nT\n::: {.notes}\nN\n:::\n::: {.notes}\nkept\n:::\n"
+    )
+    assert doc.shown({"growth_supported": False}).body == "A no.\nwhy\n::: {.notes}\nkept\n:::\n"
 
 
 def test_section_references_have_anchors():

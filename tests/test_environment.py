@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 import tomllib
 from typing import Any
 
@@ -95,3 +96,17 @@ def test_environment_pins_the_locked_versions():
 def test_makefile_bootstraps_the_locked_uv():
     pinned = re.search(r"^UV_VERSION := (\S+)$", (REPO / "Makefile").read_text(), re.MULTILINE)
     assert pinned and pinned[1] == locked_versions()["uv"]
+
+
+def test_ci_and_pre_commit_run_every_check_on_all_code():
+    """`make lint` is the one list of checks: ruff, ruff format, mypy and nbstripout, on all three folders."""
+    recipe = subprocess.run(["make", "-s", "-n", "lint"], cwd=REPO, check=True, capture_output=True, text=True)
+    commands = [line.split(" -m ", 1)[1] for line in recipe.stdout.splitlines() if " -m " in line]
+    checked = "analysis tests benchmarks"
+    assert f"ruff check {checked}" in commands and f"ruff format --check {checked}" in commands
+    mypy = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert "mypy" in commands and mypy["files"] == checked.split()
+    assert "nbstripout --keep-id --verify notebooks/*.ipynb" in commands
+    assert re.search(r"^make lint$", (REPO / ".ci" / "run").read_text(), re.MULTILINE), ".ci/run must run make lint"
+    hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
+    assert [h["entry"] for h in hooks] == ["make lint"]

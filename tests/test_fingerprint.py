@@ -24,8 +24,9 @@ def test_code_closure_follows_imports_and_nothing_else():
 
 def test_notebook_imports_are_read_from_its_cells():
     cells = ["#| label: setup\nfrom analysis import build, lda\nimport numpy as np", "%matplotlib inline\nlda.GRID"]
-    assert fingerprint.notebook_imports(cells) == ["analysis", "analysis.build", "analysis.lda"]
-    assert PACKAGE / "clusters.py" not in fingerprint.closure(fingerprint.notebook_imports(cells))
+    modules = fingerprint.notebook_imports(cells)
+    assert modules == ["analysis", "analysis.build", "analysis.lda"]
+    assert PACKAGE / "clusters.py" not in fingerprint.closure(modules)
 
 
 def test_a_cell_that_is_not_python_makes_the_notebook_depend_on_the_whole_package():

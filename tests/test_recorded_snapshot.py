@@ -83,7 +83,9 @@ def test_rows_follow_the_dedup_rule(built):
 def test_stale_topics_counted_from_kept_rows(built):
     repos, quality, _ = built
     for q in quality["queries"]:
-        topic = re.fullmatch(r"topic:([\w-]+)", q["query"]).group(1)
+        query = re.fullmatch(r"topic:([\w-]+)", q["query"])
+        assert query, f"{q['query']!r} is not a topic query"
+        topic = query.group(1)
         matched = repos.filter(pl.col("matched_queries").list.contains(q["query"]))
         stale = sum(1 for topics in matched["topics"].to_list() if topic not in topics)
         assert q["topic_no_longer_listed"] == stale

@@ -125,13 +125,13 @@ def test_outputs_are_unavailable_when_missing_or_stale(tmp_path):
     (root / "analysis").mkdir(parents=True)
     out.mkdir()
     (root / "paper.qmd").write_text("---\n---\n")
-    assert "no rendered paper.pdf, paper.html, slides.html" in rendered.unavailable(out, root)
+    assert "no rendered paper.pdf, paper.html, slides.html" in (rendered.unavailable(out, root) or "")
     for name in rendered.OUTPUTS:
         (out / name).write_text("rendered")
     assert rendered.unavailable(out, root) is None
     (root / "analysis" / "plots.py").write_text("")
     os.utime(root / "analysis" / "plots.py", (2e9, 2e9))
-    assert "older than 1 of its sources (e.g. analysis/plots.py)" in rendered.unavailable(out, root)
+    assert "older than 1 of its sources (e.g. analysis/plots.py)" in (rendered.unavailable(out, root) or "")
 
 
 def test_a_pdf_with_a_caption_over_a_figure_and_overprinted_words(tmp_path: Path):

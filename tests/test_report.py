@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -191,12 +192,23 @@ def enriched(tmp_path_factory):
             timeout=300,
         )
     src = copy_sources(tmp / "src")
+    label_sample(snapshot, src / "data" / "labels" / "content_types.csv")
     env = {
         **without_quarto(src),
         "PYTHONPATH": str(src),
         config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared")),
     }
     return src, snapshot, env, run_report(snapshot, env)
+
+
+def label_sample(snapshot: Path, labels: Path, n: int = 60) -> None:
+    """Hand labels for n of the fake repositories (the shipped ones name none of them), so content shares exist."""
+    pages = [page.read_text() for page in sorted(snapshot.glob("*.json"))]
+    items = [item for page in pages if '"items"' in page for item in json.loads(page)["items"]]
+    sample = sorted({item["id"]: item["full_name"] for item in items}.items())[:n]
+    kinds = ("project", "tool", "learning")
+    rows = [f"{id_},{name},{kinds[i % 3]}" for i, (id_, name) in enumerate(sample)]
+    labels.write_text("\n".join(["id,full_name,label", *rows]) + "\n")
 
 
 def test_report_on_an_enriched_snapshot(enriched):
@@ -219,7 +231,7 @@ def test_report_on_an_enriched_snapshot(enriched):
         (1, ("Python",)),
         (3, ("Python", "Go")),
         (44, ("Python", "Jupyter Notebook", "Go")),
-        (120, ("Go", "Rust", "TypeScript")),  # a topic whose languages are not Python
+        (400, ("Go", "Rust", "TypeScript")),  # a topic whose languages are not Python
     ],
 )
 def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
@@ -247,15 +259,48 @@ def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
         assert not errors, (name, [e["evalue"] for e in errors])
     facts = json.loads((root / "data" / "processed" / f"synthetic-{n}" / "facts.json").read_text())
     for doc in documents.DOCUMENTS:
-        assert not documents.read(REPO / doc).inline_names - set(facts), doc
+        shown = documents.read(REPO / doc).shown(facts).inline_names
+        assert not shown - set(facts), doc
+        assert all(facts[name] not in ("", None) for name in shown), (doc, [n for n in shown if not facts[n]])
     unfit = [v for v in facts.values() if isinstance(v, str) and re.search(r"\bn/a\b|\bnan\b|not measured", v)]
     assert not unfit
     if n < 30:
-        assert f"holds {n} repositories, fewer than 30" in facts["growth_summary"]
+        assert f"holds {n} repositories, fewer than 30" in facts["growth_shortfall"]
     if n < 50:
-        assert "fewer than 50" in facts["lda_k"]
-    if n == 120:
+        assert "fewer than 50" in facts["topics_shortfall"]
+    if n == 400:
         assert "Python" not in facts["top_language"] and facts["hr_org"]
+
+
+def test_a_small_snapshot_renders_and_reads_right(tmp_path):
+    """On 44 repositories, too few for some analyses, the rendered paper and deck pass every render check:
+    each analysis that falls short says so in a sentence, and no sentence is left with a hole in it."""
+    import rendered
+    from snapshots import synthetic_snapshot
+
+    if shutil.which("quarto") is None:
+        if rendered.required():
+            pytest.fail("render checks are required, but Quarto is not on PATH", pytrace=False)
+        pytest.skip("Quarto is not on PATH")
+    snapshot = synthetic_snapshot(tmp_path / "raw" / "synthetic-44", 44, ("Python", "Jupyter Notebook", "Go"))
+    root = copy_sources(tmp_path / "project")
+    env = {**os.environ, "MLOPS_PROJECT_ROOT": str(root), "PYTHONPATH": str(root)}
+    env.pop("SNAPSHOT", None)
+    run_report(snapshot, env)
+    facts = json.loads((root / "data" / "processed" / "synthetic-44" / "facts.json").read_text())
+    assert not facts["topics_supported"] and not facts["content_supported"]  # so the shortfalls are rendered
+    checks = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "tests" / "test_rendered.py")],
+        env={**env, "MLOPS_OUTPUT_DIR": str(root / "_output"), rendered.REQUIRED_ENV: "required"},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert checks.returncode == 0, checks.stdout[-4000:]
+    paper = (root / "_output" / "paper.html").read_text()
+    # Pandoc curls apostrophes, so each shortfall is looked for up to its colon.
+    assert all(facts[f"{name}_shortfall"].split(":")[0] in paper for name in ("topics", "content"))
 
 
 def output_of(root: Path, name: str, label: str) -> str:

@@ -22,7 +22,7 @@ import polars as pl
 import pytest
 from click.testing import CliRunner
 from fake_github import FakeGitHub, make_repos
-from test_collect import SCALE, TOKEN, collect, env, every_file_parses  # noqa: F401 (env is a fixture)
+from test_collect import SCALE, TOKEN, collect, enriched, env, every_file_parses  # noqa: F401 (env is a fixture)
 
 from analysis import atomic
 from analysis.build import build, load
@@ -149,7 +149,7 @@ def test_enrich_adds_files_and_never_rewrites_recorded_ones(env, tmp_path):
     assert {p.name: sha(p) for p in out.iterdir() if p.name in before} == before
     quality = build(out, tmp_path / "out")
     assert quality["manifest_sha256_covers"] == ["manifest.json", "enrichment.json"]
-    assert quality["enriched"] and load(tmp_path / "out").enrichment.height == 120
+    assert quality["enriched"] and enriched(tmp_path / "out")[0].height == 120
 
 
 def test_interrupted_enrichment_refused_until_finished(env, tmp_path):
@@ -290,7 +290,7 @@ def test_enrichment_splits_timeouts_records_refusals_and_keys_by_the_asked_id(en
     assert result.exit_code == 0, result.output
     assert "118 repositories enriched, 0 missing (deleted or private), 2 failed" in result.output
     build(tmp_path / "snap", tmp_path / "out")
-    e = load(tmp_path / "out").enrichment
+    e, _ = enriched(tmp_path / "out")
     assert set(e.filter(pl.col("status") == "failed")["id"].to_list()) == {repos[4]["id"], repos[50]["id"]}
     ok = e.filter(pl.col("status") != "failed")
     served = [r for r in repos if r["node_id"] not in refused]
@@ -310,7 +310,7 @@ def test_collects_and_enriches_from_github_enterprise(env, tmp_path):
         assert fake.count("/graphql", 200) > 0 and not fake.count("/not-enterprise")
     assert result.exit_code == 0, result.output
     build(tmp_path / "snap", tmp_path / "out")
-    assert load(tmp_path / "out").enrichment.height == 80
+    assert enriched(tmp_path / "out")[0].height == 80
 
 
 # -- build's output folder ---------------------------------------------------------------------------
@@ -355,7 +355,9 @@ def test_documents_warn_when_an_unfinished_snapshot_was_accepted(doc, capsys):
     from conftest import REPO
 
     text = (REPO / doc).read_text()
-    cell = re.search(r"```\{python\}\n#\| label: unfinished-snapshot\n(.*?)```", text, re.S).group(1)
+    found = re.search(r"```\{python\}\n#\| label: unfinished-snapshot\n(.*?)```", text, re.S)
+    assert found, f"{doc} has no unfinished-snapshot cell"
+    cell = found.group(1)
     exec(cell, {"unfinished": ""})
     assert capsys.readouterr().out == ""
     exec(cell, {"unfinished": "its collection was interrupted"})

@@ -120,7 +120,7 @@ def enrich(snapshot: Path) -> None:
 def run_enrichment(github: GitHub, folder: Path) -> None:
     snapshot = Snapshot(folder)
     node_of = {item.id: item.node_id for page in snapshot.search_pages() for item in page.items}
-    node_ids = [node_of[i] for i in sorted(node_of) if node_of[i]]
+    node_ids = [node for i in sorted(node_of) if (node := node_of[i])]
     store = SnapshotStore(folder, {"source": SOURCE, "api": github.base_url}, ENRICHMENT_MANIFEST)
     enricher = Enricher(github, store)
     try:

@@ -46,13 +46,13 @@ class FolderLock:
                 pass
             os.close(fd)
         os.ftruncate(fd, 0)
-        holder = {
+        record = {
             "pid": os.getpid(),
             "host": socket.gethostname(),
             "started_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "command": " ".join(["analysis", *(a for a in sys.argv[1:] if a in ("collect", "enrich"))]),
         }
-        os.write(fd, json.dumps(holder).encode())
+        os.write(fd, json.dumps(record).encode())
         self._fd = fd
 
     def __enter__(self) -> FolderLock:

@@ -10,6 +10,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     SpinnerColumn,
+    TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
@@ -42,15 +43,19 @@ class Phase:
     """A bar of a `progress()` display; total may be unknown (search) or known (batches)."""
 
     def __init__(self, bar: Progress | None, description: str, total: int | None = None):
-        self.bar = bar
-        self.task = bar.add_task(description, total=total, status="") if bar else None
+        # The display and this phase's task in it; None when nothing is shown.
+        self.shown: tuple[Progress, TaskID] | None = (
+            (bar, bar.add_task(description, total=total, status="")) if bar else None
+        )
 
     def advance(self, status: str, budget: HasBudget) -> None:
-        if self.bar is not None:
-            self.bar.update(self.task, advance=1, status=f"{status} | rate limit left: {budget.describe()}")
+        if self.shown is not None:
+            bar, task = self.shown
+            bar.update(task, advance=1, status=f"{status} | rate limit left: {budget.describe()}")
 
     def extend(self, more: int) -> None:
         """Work found along the way (pages past the first) lengthens the bar."""
-        if self.bar is not None:
-            task = self.bar.tasks[self.task]
-            self.bar.update(self.task, total=(task.total or task.completed) + more)
+        if self.shown is not None:
+            bar, task = self.shown
+            shown = bar.tasks[task]
+            bar.update(task, total=(shown.total or shown.completed) + more)
