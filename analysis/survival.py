@@ -380,7 +380,10 @@ def content_sensitivity(data: pl.DataFrame, labels: pl.DataFrame) -> dict[str, t
 def content_text(project_precision: float | None, ratios: dict[str, tuple[float, float, float]]) -> str:
     """What the rules' misclassification does to the content effect, for prose."""
     if project_precision is None:
-        return ""
+        return (
+            "Content type is the rules' label; too few of this snapshot's repositories are in the hand-labelled"
+            " sample to measure how often it is wrong."
+        )
     text = (
         f"Content type is the rules' label, whose project class has a precision of {project_precision:.2f} on"
         " the held-out hand labels; misclassification of this kind biases content-type hazard ratios towards 1."

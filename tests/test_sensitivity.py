@@ -102,6 +102,7 @@ def test_content_sensitivity_is_equal_when_the_rules_match_the_hand_labels():
     assert ratios["rules"] == pytest.approx(ratios["hand labels"])
     assert "inside the hand labels' interval" in survival.content_text(0.9, ratios)
     assert survival.content_sensitivity(data.head(15), labels) == {}  # too few events to model
+    assert "too few" in survival.content_text(None, {})  # no hand-labelled repository in the snapshot
 
 
 # -- LDA over seeds ----------------------------------------------------------------------------
