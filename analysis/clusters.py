@@ -3,6 +3,10 @@
 Counts (stars, forks, open issues) span five orders of magnitude, so they enter as
 log1p: on the raw scale a handful of famous projects would be the only variance PCA
 and DBSCAN see. Ages are in years; `has_*` flags are 0/1 (missing counts as 0).
+
+Binary flags, standardised, put gaps between their combinations that no continuous feature
+has, so density clusters may be nothing but flag combinations: `flag_purity` measures that,
+over a sweep of eps, and the model without the flags shows what is left.
 """
 
 from __future__ import annotations
@@ -43,6 +47,10 @@ def silhouette_text(value: float | None) -> str:
     return "undefined (fewer than two clusters)" if value is None else f"{value:.2f}"
 
 
+#: eps values of the sensitivity sweep, as multiples of the eps read at the knee.
+EPS_SCALES = (0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4, 1.5)
+
+
 def features(repos: pl.DataFrame, as_of: str) -> pl.DataFrame:
     """id plus the model features, one row per repository."""
     return repos.select(
@@ -75,16 +83,45 @@ class Clustering:
     noise_share: float
     kmeans_k: int
     kmeans_silhouette: float
+    silhouette_with_noise: float | None  # DBSCAN's, with the noise counted as one more group
+    flag_purity: float | None  # share of clustered repositories on their cluster's most common flag combination
+    kmeans_flag_purity: float
+    sweep: pl.DataFrame  # eps, clusters, noise_share, flag_purity
+    flags: bool  # whether the has_* flags were features
+
+
+def flag_purity(labels: np.ndarray, flags: np.ndarray) -> float | None:
+    """Share of clustered points (label >= 0) whose flag combination is their cluster's most common one:
+    1 when every cluster is a single combination; None when nothing is clustered."""
+    clustered = labels >= 0
+    if not clustered.any():
+        return None
+    combos = pl.DataFrame({"cluster": labels[clustered], "combo": [row.tobytes() for row in flags[clustered]]})
+    modal = combos.group_by("cluster", "combo").len().group_by("cluster").agg(pl.col("len").max())["len"].sum()
+    return float(modal / clustered.sum())
+
+
+def silhouette(reduced: np.ndarray, labels: np.ndarray) -> float | None:
+    """Silhouette of the labelling; None with fewer than two groups."""
+    return float(silhouette_score(reduced, labels)) if len(set(labels)) > 1 else None
+
+
+def dbscan(reduced: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
+    return DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit_predict(reduced)
 
 
 @cached
-def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
-    """PCA, then DBSCAN with eps at the k-distance knee, and k-means with k by silhouette.
+def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
+    """PCA, then DBSCAN with eps at the k-distance knee, and k-means with k by silhouette; DBSCAN again
+    over a sweep of eps, each clustering's flag purity, and silhouettes with and without the noise.
+    `flags=False` leaves the has_* flags out of the features.
 
     Neighbour searches use all cores; the result is cached on disk, keyed by its inputs.
     """
     table = features(repos, as_of)
-    scaled = StandardScaler().fit_transform(table.select(FEATURES).to_numpy())
+    names = FEATURES if flags else tuple(f for f in FEATURES if f not in FLAGS)
+    scaled = StandardScaler().fit_transform(table.select(names).to_numpy())
+    flag_values = table.select(FLAGS).to_numpy()
     pca = PCA(random_state=SEED).fit(scaled)
     # Enough components for VARIANCE_KEPT, and at least the two the PCA-plane figure shows.
     components = max(2, int(np.searchsorted(np.cumsum(pca.explained_variance_ratio_), VARIANCE_KEPT) + 1))
@@ -96,9 +133,19 @@ def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
     if eps <= 0:  # many identical repositories: use the smallest distance that separates any
         positive = curve[curve > 0]
         eps = float(positive.min()) if positive.size else 1e-6
-    db = DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit_predict(reduced)
+    db = dbscan(reduced, eps, min_samples)
     clustered = db >= 0
-    db_sil = float(silhouette_score(reduced[clustered], db[clustered])) if len(set(db[clustered])) > 1 else None
+    sweep = []
+    for scale in EPS_SCALES:
+        labels = db if scale == 1.0 else dbscan(reduced, scale * eps, min_samples)
+        sweep.append(
+            {
+                "eps": scale * eps,
+                "clusters": len(set(labels[labels >= 0])),
+                "noise_share": float((labels < 0).mean()),
+                "flag_purity": flag_purity(labels, flag_values),
+            }
+        )
     km_scores = {
         k: silhouette_score(reduced, KMeans(k, n_init=10, random_state=SEED).fit_predict(reduced)) for k in range(2, 9)
     }
@@ -117,10 +164,66 @@ def cluster(repos: pl.DataFrame, as_of: str) -> Clustering:
         min_samples=min_samples,
         components=components,
         explained=[float(v) for v in pca.explained_variance_ratio_[:components]],
-        dbscan_silhouette=db_sil,
+        dbscan_silhouette=silhouette(reduced[clustered], db[clustered]),
         noise_share=float((~clustered).mean()),
         kmeans_k=km_k,
         kmeans_silhouette=float(km_scores[km_k]),
+        silhouette_with_noise=silhouette(reduced, db),
+        flag_purity=flag_purity(db, flag_values),
+        kmeans_flag_purity=flag_purity(km, flag_values) or 0.0,
+        sweep=pl.DataFrame(
+            sweep,
+            schema={"eps": pl.Float64, "clusters": pl.Int64, "noise_share": pl.Float64, "flag_purity": pl.Float64},
+        ),
+        flags=flags,
+    )
+
+
+#: At or above this flag purity, clusters are read as flag combinations.
+SETTINGS_PURITY = 0.95
+
+
+def is_settings(c: Clustering) -> bool:
+    """Whether every clustering of the eps sweep is (at least SETTINGS_PURITY) combinations of the flags."""
+    purity = c.sweep["flag_purity"].drop_nulls().to_numpy()
+    return bool(purity.size) and bool(purity.min() >= SETTINGS_PURITY)
+
+
+def headline(c: Clustering) -> str:
+    """The clustering's result in a slide title's few words."""
+    found = c.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()
+    if is_settings(c):
+        return f"DBSCAN's {found} clusters are combinations of GitHub settings"
+    return f"DBSCAN finds {found} clusters and {100 * c.noise_share:.0f}% noise"
+
+
+def span(values: np.ndarray, spec: str = ".0%") -> str:
+    """ "a to b" of an array's range, or one value when they are equal."""
+    low, high = format(float(values.min()), spec), format(float(values.max()), spec)
+    return low if low == high else f"{low} to {high}"
+
+
+def settings_text(c: Clustering, without: Clustering) -> str:
+    """What the eps sweep and the flag purity say the clusters are, and what is left without the flags."""
+    purity = c.sweep["flag_purity"].drop_nulls().to_numpy()
+    held = (
+        f"{span(purity)} of the clustered repositories share their cluster's most common combination of the"
+        f" four feature flags (issues, wiki, pages, discussions; {100 * c.kmeans_flag_purity:.0f}% for k-means)"
+        if purity.size
+        else "no repository is clustered"
+    )
+    verdict = (
+        "The clusters sort repositories by their GitHub settings, not into kinds of repository"
+        if is_settings(c)
+        else "The clusters are more than the flags' combinations"
+    )
+    found = int(without.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+    eps, counts = span(c.sweep["eps"].to_numpy(), ".2f"), span(c.sweep["clusters"].to_numpy(), ".0f")
+    noise = span(c.sweep["noise_share"].to_numpy())
+    return (
+        f"Over eps from {eps} DBSCAN finds {counts} clusters and leaves {noise} of repositories as noise, and {held}."
+        f" {verdict}: without the flags, DBSCAN finds {found} cluster{'' if found == 1 else 's'}"
+        f" ({100 * without.noise_share:.0f}% noise, eps {without.eps:.2f})."
     )
 
 

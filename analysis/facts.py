@@ -90,7 +90,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         **content_facts(repos, labels),
         "labelled": str(labels.height),
         **adoption_facts(repos, params["min_topic_repos"]),
-        **survival_facts(repos, as_of, types),
+        **survival_facts(repos, as_of, types, labels),
         **then_now.facts(
             repos,
             study.followup,
@@ -256,17 +256,23 @@ def conditions(facts: dict[str, Any]) -> str:
     return "\n".join(["---", *lines, "---"])
 
 
-TOPIC_KEYS = ("lda_k", "study_lda_topics")
+TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "lda_coherence")
 
 
 def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: tuple[str, ...]) -> dict[str, str]:
-    """The chosen number of topics; the grid searched is stated whether or not the snapshot supports LDA."""
+    """The chosen number of topics; the grid searched and the number of seeds are stated whether or not the
+    snapshot supports LDA."""
+    seeds = str(len(lda.SEEDS))
     reason = lda.shortfall(repos)
     if reason is not None:
-        return unsupported("topics", reason, TOPIC_KEYS) | {"lda_grid": ", ".join(map(str, grid))}
+        return unsupported("topics", reason, TOPIC_KEYS) | {"lda_grid": ", ".join(map(str, grid)), "lda_seeds": seeds}
     topics = lda.choose(repos, grid, domain_stop_words)
     searched = ", ".join(str(k) for k in topics.grid["k"].to_list())
-    return supported("topics", TOPIC_KEYS, (str(topics.k), str(topics.k))) | {"lda_grid": searched}
+    return supported(
+        "topics",
+        TOPIC_KEYS,
+        (str(topics.k), str(topics.k), lda.tied_text(topics), lda.coherence_text(topics)),
+    ) | {"lda_grid": searched, "lda_seeds": seeds}
 
 
 CLUSTER_KEYS = (
@@ -280,6 +286,9 @@ CLUSTER_KEYS = (
     "kmeans_k",
     "kmeans_silhouette",
     "study_dbscan_clusters",
+    "dbscan_silhouette_noise",
+    "cluster_settings",
+    "cluster_headline",
 )
 
 
@@ -303,6 +312,9 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
             str(groups.kmeans_k),
             f"{groups.kmeans_silhouette:.2f}",
             found,
+            clusters.silhouette_text(groups.silhouette_with_noise),
+            clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
+            clusters.headline(groups),
         ),
     )
 
@@ -321,17 +333,20 @@ SURVIVAL_KEYS = (
     "cox_global_ph_p",
     "survival_claim",
     "owner_claim",
+    "cox_ph_statement",
+    "cox_content_statement",
 )
 
 
-def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict[str, str]:
+def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     durations = survival.durations(repos, as_of)
     reason = survival.shortfall(durations)
     if reason is not None:
         return unsupported("survival", reason, SURVIVAL_KEYS)
     with_types = durations.join(types, on="id").join(repos.select("id", "owner_type"), on="id")
     medians = {r["group"]: r for r in survival.median_survival(with_types, "owner_type").iter_rows(named=True)}
-    cox = survival.cox(survival.covariates(repos, types).join(durations, on="id"))
+    data = survival.covariates(repos, types).join(durations, on="id")
+    cox = survival.cox(data)
     org = survival.hazard_ratio(cox, "owner_type", "Organization", "User")
     if org is None or not {"User", "Organization"} <= set(medians):
         return unsupported(
@@ -340,6 +355,11 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
             SURVIVAL_KEYS,
         )
     star = cox.table.filter(pl.col("term") == "log_stars").row(0, named=True)
+    sample = labels.join(repos.select("id"), on="id", how="semi")
+    held = content.evaluate(repos, labels).scores.filter(
+        (pl.col("split") == "held-out") & (pl.col("class") == "project")
+    )
+    precision = held["precision"][0] if sample.height and held.height else None
     return supported(
         "survival",
         SURVIVAL_KEYS,
@@ -354,6 +374,8 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame) -> dict
             f"{cox.events:,}",
             f"{cox.global_ph_p:.2g}",
             *survival_claims(org, (star["hazard_ratio"], star["low"], star["high"])),
+            survival.ph_statement(cox, survival.stratified(data, cox)),
+            survival.content_text(precision, survival.content_sensitivity(data, sample) if sample.height else {}),
         ),
     )
 

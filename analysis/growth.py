@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import polars as pl
@@ -147,9 +148,14 @@ def fit_one(y: np.ndarray, t: np.ndarray, model: str, breakpoint: float | None =
     )
 
 
+def segmented_fits(y: np.ndarray, t: np.ndarray) -> list[Fit]:
+    """The segmented model with its change of slope at each quarter that leaves at least 3 on each side."""
+    return [fit_one(y, t, "segmented", tau) for tau in t[3:-3]]
+
+
 def segmented(y: np.ndarray, t: np.ndarray) -> Fit:
-    """The change of slope at the quarter with the lowest AIC (at least 3 quarters on each side)."""
-    return min((fit_one(y, t, "segmented", tau) for tau in t[3:-3]), key=lambda f: f.aic)
+    """The change of slope at the quarter with the lowest AIC."""
+    return min(segmented_fits(y, t), key=lambda f: f.aic)
 
 
 def band(f: Fit) -> pl.DataFrame:
@@ -200,8 +206,7 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
     within = int(last.filter(pl.col("created").is_between(pl.col("predict_low"), pl.col("predict_high"))).height)
     break_quarter = None
     if chosen.breakpoint is not None:
-        q = observed.filter(pl.col("t") == chosen.breakpoint)["quarter"][0]
-        break_quarter = f"{q.year} Q{(q.month - 1) // 3 + 1}"
+        break_quarter = quarter_name(observed.filter(pl.col("t") == chosen.breakpoint)["quarter"][0])
     start = chosen.breakpoint - 1 if chosen.breakpoint is not None else float(t[0]) + 1
     return Growth(
         candidates=candidates,
@@ -213,6 +218,35 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
         break_quarter=break_quarter,
         early=chosen.growth(start),
         recent=chosen.growth(float(t[-1])),
+    )
+
+
+def quarter_name(q: date) -> str:
+    return f"{q.year} Q{(q.month - 1) // 3 + 1}"
+
+
+#: Breaks whose AIC is within this of the best are shown as reasonable alternatives.
+BREAK_AIC = 2.0
+
+
+def break_sensitivity(trend: Growth) -> pl.DataFrame:
+    """Each break quarter within BREAK_AIC of the best: its AIC above the best, and the yearly growth
+    before and after it, so a reader sees how much the segmented model's story rests on one quarter."""
+    y, t = trend.observed["created"].to_numpy().astype(float), trend.observed["t"].to_numpy()
+    fits = segmented_fits(y, t)
+    best = min(f.aic for f in fits)
+    quarters = dict(zip(t.tolist(), trend.observed["quarter"].to_list(), strict=True))
+    return pl.DataFrame(
+        [
+            {
+                "break": quarter_name(quarters[f.breakpoint]),
+                "delta_aic": f.aic - best,
+                "before": f.growth(f.breakpoint - 1)[0],
+                "after": f.growth(float(t[-1]))[0],
+            }
+            for f in fits
+            if f.aic - best <= BREAK_AIC and f.breakpoint is not None
+        ]
     )
 
 

@@ -1,10 +1,14 @@
 """LDA topics of repository descriptions, with the number of topics chosen by coherence.
 
-Criterion (stated in the paper): over a grid of topic counts, the model whose topics'
-top-10 terms have the highest mean normalised pointwise mutual information (NPMI) in
-the corpus, a coherence measure that tracks human judgements of topic quality (Röder
-et al., 2015). Held-out perplexity is reported alongside; it keeps falling or rising
-monotonically on short texts, so it is shown, not used to choose.
+Criterion (stated in the paper): over a grid of topic counts, the mean normalised pointwise
+mutual information (NPMI) of each topic's top-10 terms in the corpus, a coherence measure
+that tracks human judgements of topic quality (Röder et al., 2015), averaged over several
+seeds, because one seed's ranking of close k is noise. Every k whose mean lies within one
+standard error of the best mean cannot be told from it by coherence; among those, the one
+with the lowest held-out perplexity (also averaged over seeds) is chosen. Coherence alone
+cannot see a topic that is missing (too few topics leave one's terms out of every top-10,
+and the rest stay coherent), which perplexity does; alone, perplexity keeps falling or rising
+monotonically on short texts, so it only breaks coherence's ties.
 """
 
 from __future__ import annotations
@@ -24,13 +28,16 @@ from analysis.fingerprint import cached
 from analysis.text import clean, merge_inflections
 
 SEED = 42
+#: Seeds of the LDA fits each grid point is averaged over (the first also fits the final model).
+SEEDS = (42, 43, 44, 45, 46)
 TOP_TERMS = 10
 
 
 @dataclass(frozen=True)
 class TopicModel:
     k: int
-    grid: pl.DataFrame  # k, coherence, perplexity
+    grid: pl.DataFrame  # k, coherence (mean over seeds), coherence_sd, coherence_se, perplexity (mean), tied
+    coherence: float  # the chosen k's mean NPMI
     terms: pl.DataFrame  # topic, rank, term, weight
     assignments: pl.DataFrame  # id, topic (dominant), share
     names: dict[int, str]
@@ -80,8 +87,8 @@ def npmi_coherence(binary: sparse.csr_matrix, top: np.ndarray) -> float:
     return float(np.mean(scores))
 
 
-def fit(counts: sparse.csr_matrix, k: int) -> LatentDirichletAllocation:
-    return LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=25, random_state=SEED).fit(
+def fit(counts: sparse.csr_matrix, k: int, seed: int = SEED) -> LatentDirichletAllocation:
+    return LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=25, random_state=seed).fit(
         counts
     )
 
@@ -107,28 +114,57 @@ GRID = (3, 4, 5, 6, 8, 10, 12, 15, 20)
 
 
 def score(
-    counts: sparse.csr_matrix, binary: sparse.csr_matrix, train: np.ndarray, test: np.ndarray, k: int
+    counts: sparse.csr_matrix, binary: sparse.csr_matrix, train: np.ndarray, test: np.ndarray, k: int, seed: int
 ) -> dict[str, float]:
-    """One grid point: coherence of the topics fitted on `train`, perplexity on `test`."""
-    model = fit(counts[train], k)
+    """One grid point and seed: coherence of the topics fitted on `train`, perplexity on `test`."""
+    model = fit(counts[train], k, seed)
     coherence = np.mean([npmi_coherence(binary, t) for t in top_term_indices(model)])
-    return {"k": k, "coherence": float(coherence), "perplexity": float(model.perplexity(counts[test]))}
+    return {"k": k, "seed": seed, "coherence": float(coherence), "perplexity": float(model.perplexity(counts[test]))}
+
+
+def one_se_rule(runs: pl.DataFrame) -> tuple[int, pl.DataFrame]:
+    """Per k, coherence's mean, SD and standard error over seeds, and whether it is `tied` with the best
+    (mean within one standard error of the best mean); the chosen k is the tied one of lowest mean
+    perplexity (the fewest topics if that ties too)."""
+    grid = (
+        runs.group_by("k")
+        .agg(
+            pl.col("coherence").mean(),
+            pl.col("coherence").std().fill_null(0.0).alias("coherence_sd"),
+            pl.col("perplexity").mean(),
+            pl.len().alias("seeds"),
+        )
+        .with_columns((pl.col("coherence_sd") / pl.col("seeds").sqrt()).alias("coherence_se"))
+        .sort("k")
+    )
+    best = grid.sort(["coherence", "k"], descending=[True, False]).row(0, named=True)
+    grid = grid.with_columns((pl.col("coherence") >= best["coherence"] - best["coherence_se"]).alias("tied"))
+    chosen = grid.filter("tied").sort(["perplexity", "k"])["k"][0]
+    return int(chosen), grid.drop("seeds")
 
 
 @cached
-def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID, domain_stop_words: Collection[str] = ()) -> TopicModel:
-    """Fit the grid on 80% of descriptions, pick k by coherence, refit it on all of them.
+def choose(
+    repos: pl.DataFrame,
+    ks: Sequence[int] = GRID,
+    domain_stop_words: Collection[str] = (),
+    seeds: Sequence[int] = SEEDS,
+) -> TopicModel:
+    """Fit the grid on 80% of descriptions with each seed, pick k by `one_se_rule`, refit it on all of
+    them with the first seed.
 
-    The grid points are independent, so they are fitted on all cores (each with the same
-    seed as when fitted one by one); the result is cached on disk, keyed by its inputs.
+    The fits are independent, so they run on all cores (each with the same seed as when fitted
+    one by one); the result is cached on disk, keyed by its inputs.
     """
     docs = documents(repos)
     counts, vocab = vectorize(docs["text"].to_list(), domain_stop_words)
     binary = (counts > 0).astype(np.int32).tocsr()
     train, test = train_test_split(np.arange(counts.shape[0]), test_size=0.2, random_state=SEED)
-    grid = pl.DataFrame(Parallel(n_jobs=-1)(delayed(score)(counts, binary, train, test, k) for k in ks))
-    best = int(grid.sort(["coherence", "k"], descending=[True, False])["k"][0])
-    model = fit(counts, best)
+    runs = pl.DataFrame(
+        Parallel(n_jobs=-1)(delayed(score)(counts, binary, train, test, k, s) for k in ks for s in seeds)
+    )
+    best, grid = one_se_rule(runs)
+    model = fit(counts, best, seeds[0])
     weights = model.components_ / model.components_.sum(axis=1, keepdims=True)
     tops = top_term_indices(model)
     terms = pl.DataFrame(
@@ -143,7 +179,36 @@ def choose(repos: pl.DataFrame, ks: Sequence[int] = GRID, domain_stop_words: Col
         pl.Series("topic", mix.argmax(axis=1) + 1), pl.Series("share", mix.max(axis=1))
     )
     names = {t + 1: " · ".join(str(vocab[i]) for i in tops[t][:3]) for t in range(best)}
-    return TopicModel(k=best, grid=grid, terms=terms, assignments=assignments, names=names)
+    coherence = float(grid.filter(pl.col("k") == best)["coherence"][0])
+    return TopicModel(k=best, grid=grid, coherence=coherence, terms=terms, assignments=assignments, names=names)
+
+
+def coherence_text(tm: TopicModel) -> str:
+    """How coherent the chosen topics are, in words a reader can weigh: NPMI runs from -1 to 1, and 0 means
+    that top terms share descriptions no more often than chance would have them."""
+    value = tm.coherence
+    verdict = "barely coherent" if value < 0.05 else "weakly coherent" if value < 0.15 else "coherent"
+    return (
+        f"Their mean NPMI coherence is {value:.3f}, on a scale from -1 to 1 on which 0 means that a topic's top"
+        f" terms share descriptions no more often than by chance: the topics are {verdict}."
+    )
+
+
+def tied_text(tm: TopicModel) -> str:
+    """Which topic counts coherence cannot tell apart, for prose."""
+    tied = tm.grid.filter("tied")["k"].to_list()
+    worst = int(tm.grid.sort("coherence")["k"][0])
+    if len(tied) == 1:
+        return (
+            f"Averaged over {len(SEEDS)} seeds, k = {tm.k} has the highest coherence, more than one standard error"
+            f" above every other k; {worst} topics score lowest."
+        )
+    ks = ", ".join(str(k) for k in tied[:-1]) + f" and {tied[-1]}"
+    return (
+        f"Averaged over {len(SEEDS)} seeds, k = {ks} lie within one standard error of the best coherence, so"
+        f" coherence cannot tell them apart; of those, held-out perplexity prefers {tm.k}, and {worst} topics"
+        " score lowest."
+    )
 
 
 def topic_table(tm: TopicModel, repos: pl.DataFrame) -> pl.DataFrame:

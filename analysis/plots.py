@@ -135,8 +135,16 @@ def not_measured(message: str) -> ggplot:
 
 
 def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
-    """Coherence and held-out perplexity over the grid of topic counts, the chosen k marked."""
-    long = grid.unpivot(index="k", on=["coherence", "perplexity"], variable_name="measure").to_pandas()
+    """Coherence (mean over seeds, with a bar of one SD either side) and held-out perplexity over the grid
+    of topic counts, the chosen k marked."""
+    long = (
+        grid.unpivot(index=["k", "coherence_sd"], on=["coherence", "perplexity"], variable_name="measure")
+        .with_columns(
+            spread=pl.when(pl.col("measure") == "coherence").then(pl.col("coherence_sd")).otherwise(0.0),
+        )
+        .with_columns(low=pl.col("value") - pl.col("spread"), high=pl.col("value") + pl.col("spread"))
+        .to_pandas()
+    )
     panels = {
         "coherence": "Mean NPMI coherence\n(higher is better)",
         "perplexity": "Held-out perplexity\n(lower is better)",
@@ -145,6 +153,7 @@ def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
     return (
         ggplot(long, aes("k", "value"))
         + geom_line(color=ACCENT)
+        + geom_errorbar(aes(ymin="low", ymax="high"), color=ACCENT, width=0.4)
         + geom_point(color=ACCENT, size=2.5)
         + geom_vline(xintercept=chosen, linetype="dashed", color=PALETTE[5])
         + facet_wrap("~measure", scales="free_y")

@@ -30,6 +30,12 @@ def p_value(p: float | None) -> str:
     return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
+def p_is(p: float) -> str:
+    """A p-value in a sentence: "p = 0.04", or "p < 0.001"."""
+    text = p_value(p)
+    return f"p {text}" if text.startswith("<") else f"p = {text}"
+
+
 def markdown(
     df: pl.DataFrame, floatfmt: str = ",.0f", widths: dict[str, float] | None = None, **headers: str
 ) -> Markdown:

@@ -1,0 +1,159 @@
+"""How each model's headline result moves across reasonable alternatives: one row per alternative.
+
+The alternatives are computed by the models' own modules (seeds and k in `lda`, the eps sweep and
+the model without flags in `clusters`, break quarters in `growth`, strata and hand labels in
+`survival`); this module only words them side by side for the paper's robustness table.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from analysis import clusters, content, growth, lda, survival, tables
+
+#: eps multiples the table shows (the sweep holds more; the notebook prints all of it).
+SHOWN_SCALES = (0.5, 0.8, 1.0, 1.2, 1.5)
+
+
+def topic_rows(tm: lda.TopicModel) -> list[dict[str, str]]:
+    """The chosen k, the next best and the talk's 20 (when in the grid): coherence over seeds."""
+    ranked = tm.grid.sort("coherence", descending=True)["k"].to_list()
+    shown = dict.fromkeys([tm.k, *[k for k in ranked if k != tm.k][:1], 20])
+    rows = []
+    for k in shown:
+        match = tm.grid.filter(pl.col("k") == k)
+        if match.is_empty():
+            continue
+        r = match.row(0, named=True)
+        label = f"k = {k}" + (" (chosen)" if k == tm.k else " (the talk's)" if k == 20 else "")
+        rows.append(
+            {
+                "model": "Topics (LDA)",
+                "alternative": label,
+                "result": f"NPMI {r['coherence']:.3f} (SD {r['coherence_sd']:.3f} over {len(lda.SEEDS)} seeds)",
+            }
+        )
+    return rows
+
+
+def cluster_rows(c: clusters.Clustering, without: clusters.Clustering) -> list[dict[str, str]]:
+    """DBSCAN at some eps of the sweep, and without the has_* flags."""
+    rows = []
+    for scale in SHOWN_SCALES:
+        r = c.sweep.filter((pl.col("eps") - scale * c.eps).abs() < 1e-9).row(0, named=True)
+        chosen = scale == 1.0
+        silhouettes = (
+            f"; silhouette {clusters.silhouette_text(c.dbscan_silhouette)} without noise,"
+            f" {clusters.silhouette_text(c.silhouette_with_noise)} with it"
+            if chosen
+            else ""
+        )
+        rows.append(
+            {
+                "model": "Clusters (DBSCAN)",
+                "alternative": f"eps {r['eps']:.2f}" + (" (knee)" if chosen else ""),
+                "result": f"{r['clusters']} clusters, {tables.percent(r['noise_share'])} noise, flag purity"
+                f" {tables.percent(r['flag_purity'] or 0)}{silhouettes}",
+            }
+        )
+    found = without.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()
+    rows.append(
+        {
+            "model": "Clusters (DBSCAN)",
+            "alternative": f"without the feature flags (eps {without.eps:.2f})",
+            "result": f"{found} cluster{'' if found == 1 else 's'}, {tables.percent(without.noise_share)} noise",
+        }
+    )
+    return rows
+
+
+def growth_rows(trend: growth.Growth) -> list[dict[str, str]]:
+    """Each break quarter within growth.BREAK_AIC of the best."""
+    return [
+        {
+            "model": "Growth (segmented)",
+            "alternative": f"break at {r['break']}" + (" (chosen)" if r["delta_aic"] == 0 else ""),
+            "result": f"ΔAIC {r['delta_aic']:.1f}; {growth.percent(r['before'])} a year before,"
+            f" {growth.percent(r['after'])} over the last year",
+        }
+        for r in growth.break_sensitivity(trend).iter_rows(named=True)
+    ]
+
+
+def survival_rows(
+    fitted: survival.CoxResult,
+    strata: tuple[str, survival.CoxResult] | None,
+    content: dict[str, tuple[float, float, float]],
+) -> list[dict[str, str]]:
+    """The Cox model as fitted and stratified by the variable failing proportional hazards; the content
+    effect on the hand-labelled sample from the rules' labels and from the hand labels."""
+
+    def effects(result: survival.CoxResult) -> str:
+        org = survival.hazard_ratio(result, "owner_type", "Organization", "User")
+        star = result.table.filter(pl.col("term") == "log_stars")["hazard_ratio"]
+        return f"HR organisation {org[0]:.2f}, log stars {star[0]:.2f}" if org and not star.is_empty() else ""
+
+    rows = [
+        {
+            "model": "Survival (Cox)",
+            "alternative": "as fitted",
+            "result": f"{effects(fitted)}; PH {tables.p_is(fitted.global_ph_p)} (Grambsch–Therneau)",
+        }
+    ]
+    if strata is not None:
+        variable, refit = strata
+        rows.append(
+            {
+                "model": "Survival (Cox)",
+                "alternative": f"stratified by {survival.VARIABLES[variable].lower()}",
+                "result": effects(refit),
+            }
+        )
+    for source, (ratio, low, high) in content.items():
+        rows.append(
+            {
+                "model": "Survival (Cox)",
+                "alternative": f"content from {source} (hand-labelled sample)",
+                "result": f"HR tool vs project {ratio:.2f} (95% CI {low:.2f} to {high:.2f})",
+            }
+        )
+    return rows
+
+
+def table(*parts: list[dict[str, str]]) -> pl.DataFrame:
+    """The parts' rows, each model's name shown once."""
+    rows = [r for part in parts for r in part]
+    return pl.DataFrame(
+        [{**r, "model": r["model"] if i == 0 or rows[i - 1]["model"] != r["model"] else ""} for i, r in enumerate(rows)]
+    )
+
+
+#: What stands in the table's place when the snapshot supports none of the models.
+NONE = "No model is fitted on this snapshot, so none is tested for robustness."
+
+
+def for_study(
+    repos: pl.DataFrame,
+    as_of: str,
+    topics: lda.TopicModel | None,
+    clustering: clusters.Clustering | None,
+    without_flags: clusters.Clustering | None,
+    trend: growth.Growth | None,
+) -> pl.DataFrame:
+    """The robustness table of the models this snapshot supports (None: not modelled here)."""
+    parts = []
+    if topics is not None:
+        parts.append(topic_rows(topics))
+    if clustering is not None and without_flags is not None:
+        parts.append(cluster_rows(clustering, without_flags))
+    if trend is not None and trend.chosen.model == "segmented":
+        parts.append(growth_rows(trend))
+    durations = survival.durations(repos, as_of)
+    if survival.shortfall(durations) is None:
+        data = survival.covariates(repos, content.classify_all(repos)).join(durations, on="id")
+        fitted = survival.cox(data)
+        sample = content.hand_labels().join(repos.select("id"), on="id", how="semi")
+        parts.append(
+            survival_rows(fitted, survival.stratified(data, fitted), survival.content_sensitivity(data, sample))
+        )
+    return table(*parts)
