@@ -76,6 +76,12 @@ def test_an_unsupported_analysis_shows_no_number_of_its_own(doc, analysis):
     assert f"{analysis}_shortfall" not in doc.shown(everything).inline_names
 
 
+@pytest.mark.parametrize("doc", DOCS, ids=lambda d: d.path.name)
+def test_conditional_spans_do_not_start_with_a_space(doc):
+    """Pandoc drops a span's leading space, which glued "topics" and "overlap" into one word on a slide."""
+    assert not [m.group(0) for m in documents.CONDITIONAL_SPAN.finditer(doc.body) if m.group(1)[:1].isspace()]
+
+
 def test_conditions_resolve_like_quarto():
     """Divs and spans conditioned on `supports-<name>` are kept or dropped; other divs are kept whole."""
     doc = documents.Document(
