@@ -22,6 +22,8 @@ CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 HEADING = re.compile(r"^(#{1,2}) (.+?)(?:\s+\{[^}]*\})?$", re.M)
 DOCUMENTS = ("paper.qmd", "slides.qmd")
+#: A Quarto inline expression naming one fact: `{python} name`.
+INLINE = re.compile(r"`\{python\} (\w+)`")
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,7 @@ class Document:
 
     @property
     def inline_names(self) -> set[str]:
-        return set(re.findall(r"`\{python\} (\w+)`", self.body))
+        return set(INLINE.findall(self.body))
 
     def slides(self) -> list[tuple[int, str, str]]:
         """(heading level, title, body) for each section (#) and slide (##) heading."""
