@@ -17,6 +17,12 @@ import yaml
 #: Set by `make report` (analysis.notebooks.execute) for the kernels it runs.
 OFF_ENV = "MLOPS_NO_NOTEBOOK_CAPTIONS"
 OPTION = re.compile(r"^#\|\s?(.*)$", re.MULTILINE)
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def fill(text: str, values: dict[str, Any]) -> str:
+    """`text` with each `{name}` replaced by its value (left as it is where `values` has none)."""
+    return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), text)
 
 
 def caption(source: str, values: dict[str, Any]) -> str | None:
@@ -25,7 +31,7 @@ def caption(source: str, values: dict[str, Any]) -> str | None:
     text = options.get("fig-cap") or options.get("tbl-cap") if isinstance(options, dict) else None
     if not isinstance(text, str):
         return None
-    return re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), text)
+    return fill(text, values)
 
 
 def register() -> None:

@@ -23,6 +23,8 @@ CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 HEADING = re.compile(r"^(#{1,2}) (.+?)(?:\s+\{[^}]*\})?$", re.M)
 DOCUMENTS = ("paper.qmd", "slides.qmd")
+#: A Quarto inline expression naming one fact: `{python} name`.
+INLINE = re.compile(r"`\{python\} (\w+)`")
 #: A div Quarto shows or hides by whether the snapshot supports an analysis (`facts.conditions`).
 CONDITION = re.compile(r'^:::+\s*\{\.content-(visible|hidden) when-meta="supports-(\w+)"\}\s*$')
 CONDITIONAL_SPAN = re.compile(r'\[([^\[\]]*)\]\{\.content-(visible|hidden) when-meta="supports-(\w+)"\}')
@@ -69,7 +71,7 @@ class Document:
 
     @property
     def inline_names(self) -> set[str]:
-        return set(re.findall(r"`\{python\} (\w+)`", self.body))
+        return set(INLINE.findall(self.body))
 
     def shown(self, facts: dict[str, Any]) -> Document:
         """The document as Quarto shows it for these facts: each `supports-<name>` div or span kept or

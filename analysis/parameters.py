@@ -15,11 +15,10 @@ from typing import Any
 
 import nbformat
 
-from analysis import config
+from analysis import captions, config
 
 TAG = "parameters"
 OPTION = re.compile(r"^(#\|.*)$", re.MULTILINE)
-PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 class ParameterError(ValueError):
@@ -58,10 +57,6 @@ def of_notebooks(folder: Path | None = None) -> dict[str, Any]:
 
 def fill_captions(nb: nbformat.NotebookNode, values: dict[str, Any]) -> None:
     """Write the parameters' values into the `{name}` placeholders of every cell option (captions), in place."""
-
-    def fill(line: re.Match[str]) -> str:
-        return PLACEHOLDER.sub(lambda m: str(values.get(m.group(1), m.group(0))), line.group(1))
-
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.source = OPTION.sub(fill, cell.source)
+            cell.source = OPTION.sub(lambda line: captions.fill(line.group(1), values), cell.source)

@@ -23,7 +23,6 @@ import nbformat  # noqa: E402
 
 from analysis import atomic, documents, notebooks  # noqa: E402
 
-INLINE = re.compile(r"`\{python\} (\w+)`")
 WIDTH, HEIGHT = 1600, 900
 MARGIN = 0.05 * WIDTH
 TITLE_SPACE = 120
@@ -65,7 +64,7 @@ def compose(title: str, bullets: list[str], png: bytes) -> bytes:
 
 def fill(text: str, facts: dict[str, Any]) -> str:
     """Replace each inline `{python} name` with the fact Quarto would put there."""
-    return INLINE.sub(lambda m: str(facts.get(m.group(1), m.group(0))), text)
+    return documents.INLINE.sub(lambda m: str(facts.get(m.group(1), m.group(0))), text)
 
 
 def render(slides: Path, executed_dir: Path, out: Path, facts: dict[str, Any]) -> list[Path]:
