@@ -82,6 +82,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "missing": f"{cover['missing']:,}",
         "stale_topics": f"{sum(q['topic_no_longer_listed'] or 0 for q in study.quality['queries']):,}",
         "enriched": bool(study.quality.get("enriched")),
+        **provenance_facts(study.quality.get("provenance"), as_of),
         **profile_facts(repos),
         **topic_facts(repos, params["lda_grid"], params["domain_stop_words"]),
         **cluster_facts(repos, as_of),
@@ -113,6 +114,19 @@ def compute(study: build.Study) -> dict[str, Any]:
         "study_notebook_share": pct(share_of(repos, "Jupyter Notebook")),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
+
+
+PROVENANCE_KEYS = ("source_repository", "source_commit", "source_path")
+
+
+def provenance_facts(provenance: dict[str, Any] | None, as_of: str) -> dict[str, Any]:
+    """Where a snapshot recorded by someone else comes from (its manifest's `provenance`): the embedded 2023
+    snapshot names the talk's repository and commit. A snapshot this study collected has none."""
+    if not provenance:
+        collected = f"The snapshot's responses were recorded by this study's collector on {as_of}."
+        return unsupported("provenance", collected, PROVENANCE_KEYS)
+    repository = str(provenance["repository"]).removeprefix("https://github.com/")
+    return supported("provenance", PROVENANCE_KEYS, (repository, provenance["commit"], provenance["path"]))
 
 
 PROFILE_KEYS = (
@@ -489,8 +503,10 @@ def current() -> dict[str, Any]:
     return facts
 
 
-#: Each analysis a snapshot can be too small for, with the facts that exist only when it supports it.
+#: Each analysis a snapshot can be too small for (and the provenance a collected snapshot lacks), with the facts
+#: that exist only when it supports it.
 ANALYSES = {
+    "provenance": PROVENANCE_KEYS,
     "profile": PROFILE_KEYS,
     "topics": TOPIC_KEYS,
     "clusters": CLUSTER_KEYS,

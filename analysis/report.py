@@ -226,11 +226,27 @@ def install_quarto(python: Path) -> tuple[str | None, str]:
     return quarto, reason
 
 
-def run(snapshot: Path, force: bool = False) -> None:
-    """The main job, skipping each step whose inputs are unchanged (all of them run with `force`).
+def check_inputs(snapshot: Path) -> None:
+    """Stop before anything is written if a file the analysis reads is missing, malformed or changed:
+    the snapshot's responses (against their checksums), the hand labels, the tool list, the talk's values."""
+    from analysis import content, players, talk
+    from analysis.snapshot import Snapshot
+
+    Snapshot(snapshot)
+    players.curated_tasks()
+    content.hand_labels()
+    content.hand_labels(content.KEY_LABELS_FILE)
+    talk.stated()
+
+
+def run(snapshot: Path, why: str, force: bool = False) -> None:
+    """The main job on `snapshot` (chosen for the reason `why`, said first), skipping each step whose inputs
+    are unchanged (all of them run with `force`).
 
     Without Quarto it installs the `quarto` extra; failing that, it says so and lists what it made.
     """
+    console.print(f"Analysing the snapshot {snapshot.resolve()} ({why})", markup=False)
+    check_inputs(snapshot)
     root = config.SOURCE_ROOT
     out = config.output_dir()
     snapshot = snapshot.resolve()

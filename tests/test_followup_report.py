@@ -55,7 +55,6 @@ def followed(tmp_path_factory):
         assert fake.count("/graphql") == -(-N // 100)
     env = without_quarto(root)
     env["PATH"] = os.pathsep.join([str(QUARTO), env["PATH"]])
-    env[config.SHARED_ENV] = os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))
     return root, env, run_report(snapshot, env), len(gone)
 
 

@@ -19,7 +19,7 @@ import pytest
 from conftest import REPO
 from project_copy import copy_sources
 
-from analysis import config, documents, notebooks
+from analysis import documents, notebooks
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -203,11 +203,7 @@ def enriched(tmp_path_factory):
         )
     src = copy_sources(tmp / "src")
     label_sample(snapshot, src / "data" / "labels" / "content_types.csv")
-    env = {
-        **without_quarto(src),
-        "PYTHONPATH": str(src),
-        config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared")),
-    }
+    env = {**without_quarto(src), "PYTHONPATH": str(src)}
     return src, snapshot, env, run_report(snapshot, env)
 
 
