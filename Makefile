@@ -72,8 +72,10 @@ $(INSTALLED): pyproject.toml uv.lock Makefile | $(NEW_UV)
 report: $(INSTALLED)
 	@$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)") $(if $(filter 1,$(FORCE)),--force)
 
+# Tests run on every core (pytest-xdist), each module's tests on one worker (see tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check analysis tests benchmarks

@@ -247,7 +247,7 @@ def separation_verdict(modularity: float) -> tuple[str, str]:
 
 # The analyses a snapshot can be too small for (ANALYSES, below) each have the facts `<name>_supported` and
 # `<name>_shortfall`; the documents show an analysis' prose only where Quarto's `when-meta="supports-<name>"`
-# holds (see `conditions`), and its shortfall sentence otherwise, so no sentence is left with a hole in it.
+# holds (see `analysis.metadata`), and its shortfall sentence otherwise, so no sentence is left with a hole in it.
 
 
 def supported(name: str, keys: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
@@ -258,16 +258,6 @@ def supported(name: str, keys: tuple[str, ...], values: tuple[str, ...]) -> dict
 def unsupported(name: str, reason: str, keys: tuple[str, ...]) -> dict[str, Any]:
     """The facts of an analysis this snapshot cannot support: the one sentence saying why, and no values."""
     return {f"{name}_supported": False, f"{name}_shortfall": reason, **dict.fromkeys(keys, "")}
-
-
-def conditions(facts: dict[str, Any]) -> str:
-    """A YAML metadata block telling Quarto which analyses this snapshot supports (`supports-<name>`).
-
-    The documents print it from an `output: asis` cell and wrap each analysis' prose in
-    `::: {.content-visible when-meta="supports-<name>"}`, its shortfall in `content-hidden`.
-    """
-    lines = [f"supports-{name}: {'true' if facts[f'{name}_supported'] else 'false'}" for name in ANALYSES]
-    return "\n".join(["---", *lines, "---"])
 
 
 TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "lda_coherence")

@@ -101,11 +101,12 @@ def test_snapshot_flaws_are_visible(built):
 
 
 def test_models_are_deterministic(built):
-    """Fixed seeds: two runs of the models give identical tables."""
+    """Fixed seeds: two runs of the models give identical tables (on a third of the real repositories and two
+    seeds, which exercise the same code as the whole grid at a fraction of its cost)."""
     from analysis import clusters, lda
 
-    repos = built[0]
-    first, second = lda.choose.__wrapped__(repos, ks=(3, 4)), lda.choose.__wrapped__(repos, ks=(3, 4))
+    repos = built[0].sort("id").gather_every(3)
+    first, second = (lda.choose.__wrapped__(repos, ks=(3, 4), seeds=lda.SEEDS[:2]) for _ in range(2))
     assert first.grid.equals(second.grid) and first.terms.equals(second.terms)
     a, b = clusters.cluster.__wrapped__(repos, "2023-01-19"), clusters.cluster.__wrapped__(repos, "2023-01-19")
     assert a.points.equals(b.points) and a.eps == b.eps
