@@ -109,8 +109,8 @@ def compute(study: build.Study) -> dict[str, Any]:
         ),
         **talk.talk_facts(stated),
         "study_repositories": f"{cover['repositories']:,}",
-        "study_python_share": pct(share_of(repos, "Python")),
-        "study_notebook_share": pct(share_of(repos, "Jupyter Notebook")),
+        "study_python_share": eda.share_text(repos, "Python"),
+        "study_notebook_share": eda.share_text(repos, "Jupyter Notebook"),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
 
@@ -120,6 +120,9 @@ PROFILE_KEYS = (
     "top_language_share",
     "second_language",
     "second_language_share",
+    "top_language_share_known",
+    "second_language_share_known",
+    "with_language",
     "median_stars",
     "share_under_10_stars",
     "top1pct_star_share",
@@ -133,7 +136,7 @@ PROFILE_KEYS = (
 
 def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
     """Languages, stars and key players; a snapshot needs two languages among its repositories for these."""
-    langs = eda.language_shares(repos, min_repos=1)
+    langs = eda.language_shares(repos, min_repos=1).filter(pl.col("language") != eda.NO_LANGUAGE)
     if langs.height < 2:
         return unsupported(
             "profile", f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.", PROFILE_KEYS
@@ -149,6 +152,8 @@ def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
             pct(langs["share"][0]),
             langs["language"][1],
             pct(langs["share"][1]),
+            *(known_share(repos, language) for language in langs["language"][:2]),
+            f"{repos['language'].drop_nulls().len():,}",
             f"{stars['median']:,.0f}",
             pct(stars["share_under_10"]),
             pct(stars["top1pct_share_of_stars"]),
@@ -450,8 +455,10 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     )
 
 
-def share_of(repos: pl.DataFrame, language: str) -> float:
-    return scalars.number((repos["language"] == language).mean()) if repos.height else 0.0
+def known_share(repos: pl.DataFrame, language: str) -> str:
+    """A language's share of the repositories GitHub gives a primary language (not of all of them)."""
+    n = eda.language_denominators(repos, language)
+    return pct(n["repos"] / n["with_language"]) if n["with_language"] else ""
 
 
 def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
