@@ -19,6 +19,7 @@ from analysis import (
     adoption,
     atomic,
     build,
+    cluster_null,
     clusters,
     community,
     compare,
@@ -36,6 +37,7 @@ from analysis import (
     survival,
     talk,
     then_now,
+    topic_null,
 )
 from analysis.dates import median_created
 
@@ -258,10 +260,20 @@ def conditions(facts: dict[str, Any]) -> str:
     `::: {.content-visible when-meta="supports-<name>"}`, its shortfall in `content-hidden`.
     """
     lines = [f"supports-{name}: {'true' if facts[f'{name}_supported'] else 'false'}" for name in ANALYSES]
-    return "\n".join(["---", *lines, "---"])
+    findings = [f"finding-{name}: {'true' if facts.get(f'{name}_finding') else 'false'}" for name in FINDINGS]
+    return "\n".join(["---", *lines, *findings, "---"])
 
 
-TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "lda_coherence")
+#: Models that are findings only where they beat their null reference (`<name>_finding`, `finding-<name>`).
+FINDINGS = ("topics", "clusters")
+
+
+def not_a_finding(count: str, reason: str) -> str:
+    """A model's count for the talk table, marked when the model does not beat its null reference."""
+    return f"{count}; not a finding ({reason})"
+
+
+TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "topic_null")
 
 
 def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: tuple[str, ...]) -> dict[str, str]:
@@ -270,14 +282,28 @@ def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: t
     seeds = str(len(lda.SEEDS))
     reason = lda.shortfall(repos)
     if reason is not None:
-        return unsupported("topics", reason, TOPIC_KEYS) | {"lda_grid": ", ".join(map(str, grid)), "lda_seeds": seeds}
+        return unsupported("topics", reason, TOPIC_KEYS) | {
+            "lda_grid": ", ".join(map(str, grid)),
+            "lda_seeds": seeds,
+            "topics_finding": False,
+            "topic_headline": "Topics of descriptions",
+        }
     topics = lda.choose(repos, grid, domain_stop_words)
+    null = topic_null.compare(repos, topics.k, domain_stop_words)
     searched = ", ".join(str(k) for k in topics.grid["k"].to_list())
+    count = str(topics.k) if null.beats else not_a_finding(str(topics.k), "no more coherent than shuffled words")
     return supported(
         "topics",
         TOPIC_KEYS,
-        (str(topics.k), str(topics.k), lda.tied_text(topics), lda.coherence_text(topics)),
-    ) | {"lda_grid": searched, "lda_seeds": seeds}
+        (str(topics.k), count, lda.tied_text(topics), topic_null.verdict(null, topics.k)),
+    ) | {
+        "lda_grid": searched,
+        "lda_seeds": seeds,
+        "topics_finding": null.beats,
+        "topic_headline": f"Coherence picks {topics.k} topics of descriptions, and they beat shuffled words"
+        if null.beats
+        else "Topics of descriptions are no more coherent than the same words shuffled across descriptions",
+    }
 
 
 CLUSTER_KEYS = (
@@ -292,22 +318,25 @@ CLUSTER_KEYS = (
     "kmeans_silhouette",
     "study_dbscan_clusters",
     "dbscan_silhouette_noise",
-    "cluster_settings",
+    "cluster_flags",
     "cluster_headline",
+    "cluster_null",
 )
 
 
-def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
+def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, Any]:
+    """Clusters of the descriptive features, judged against their null reference."""
     reason = clusters.shortfall(repos)
     if reason is not None:
-        return unsupported("clusters", reason, CLUSTER_KEYS)
-    groups = clusters.cluster(repos, as_of)
-    found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+        return unsupported("clusters", reason, CLUSTER_KEYS) | {"clusters_finding": False}
+    groups = clusters.cluster(repos, as_of, flags=False)
+    null = cluster_null.compare(repos, as_of)
+    found = str(clusters.found(groups))
     return supported(
         "clusters",
         CLUSTER_KEYS,
         (
-            found,
+            f"{found} cluster{'' if found == '1' else 's'}",
             f"{groups.eps:.2f}",
             str(groups.min_samples),
             str(groups.components),
@@ -316,12 +345,13 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
             clusters.silhouette_text(groups.dbscan_silhouette),
             str(groups.kmeans_k),
             f"{groups.kmeans_silhouette:.2f}",
-            found,
+            found if null.beats else not_a_finding(found, "no better than the same features permuted"),
             clusters.silhouette_text(groups.silhouette_with_noise),
-            clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
-            clusters.headline(groups),
+            clusters.flags_text(groups, clusters.cluster(repos, as_of)),
+            clusters.headline(groups, null.beats),
+            cluster_null.verdict(null),
         ),
-    )
+    ) | {"clusters_finding": null.beats}
 
 
 SURVIVAL_KEYS = (

@@ -1,0 +1,84 @@
+"""Known answers for each null comparison: planted structure beats its null reference, planted noise does not,
+and the noise scores well enough that only the null reference tells it from structure."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from analysis import cluster_null, nulls, topic_null
+
+WORDS = [f"w{chr(97 + i)}{chr(97 + j)}" for i in range(3) for j in range(10)]  # 30 words, 3 blocks of 10
+
+
+def documents(n: int = 90, length: int = 8, seed: int = 0) -> list[str]:
+    """n texts of `length` words, each from one of three blocks of 10 words: three planted topics."""
+    rng = np.random.default_rng(seed)
+    return [" ".join(rng.choice(WORDS[10 * (i % 3) : 10 * (i % 3) + 10], size=length, replace=False)) for i in range(n)]
+
+
+def test_margin_interval_and_verdict():
+    c = nulls.compare("score", [1.0, 1.1, 0.9], [0.0, 0.1, -0.1])
+    assert c.margin == pytest.approx(1.0) and c.interval[0] > 0 and c.beats
+    same = nulls.compare("score", [0.0, 0.1, -0.1], [0.05, -0.05, 0.0])
+    assert not same.beats and same.interval[0] < 0 < same.interval[1]
+    assert "do not beat" in nulls.verdict(same, "The x", "y", "3 seeds")
+
+
+def test_word_shuffle_keeps_each_words_descriptions_and_each_descriptions_length():
+    texts = documents()
+    shuffled = topic_null.shuffle_words(texts, seed=3)
+    assert [len(set(t.split())) for t in shuffled] == [len(t.split()) for t in texts]
+    assert Counter(" ".join(shuffled).split()) == Counter(" ".join(texts).split())
+    blocks = [{w[1] for w in t.split()} for t in shuffled]
+    assert sum(len(b) > 1 for b in blocks) > len(texts) / 2  # most descriptions now mix the planted topics
+
+
+def test_planted_topics_beat_shuffled_words():
+    c = topic_null.compare_texts(documents(), k=3, seeds=(1, 2, 3))
+    assert c.beats and c.real_mean > 0.5
+
+
+def test_planted_noise_does_not_beat_shuffled_words():
+    """Words drawn at random, in descriptions of 2 or 16 words: long descriptions make every pair of words
+    co-occur more than chance, so the topics score well above zero, and only the null reference (which keeps
+    the lengths) shows them to be noise."""
+    rng = np.random.default_rng(0)
+    texts = [" ".join(rng.choice(WORDS, size=2 if i % 2 else 16, replace=False)) for i in range(90)]
+    c = topic_null.compare_texts(texts, k=3, seeds=(1, 2, 3))
+    assert not c.beats
+    assert c.real_mean > 0.1 and nulls.compare(c.measure, c.real, [0.0, 0.0, 0.0]).beats  # zero is no null
+
+
+def test_planted_clusters_beat_their_permuted_features():
+    rng = np.random.default_rng(1)
+    centres = np.array([[0, 0, 0, 0, 0], [6, 6, 0, 0, 0], [0, 6, 6, 6, 0]], dtype=float)
+    x = np.vstack([c + rng.normal(size=(50, 5)) for c in centres])
+    c = cluster_null.compare_features(x, seeds=(1, 2, 3))
+    assert c.beats and c.real_mean > 0.5
+
+
+def test_one_correlated_blob_does_not_beat_its_permuted_features():
+    """One Gaussian blob with strongly correlated features: k-means still splits it with a silhouette well above
+    zero, and only the null reference (which keeps the spread along each principal axis) shows it is one blob."""
+    rng = np.random.default_rng(2)
+    mixing = np.array([[1, 0.9, 0.8, 0, 0], [0, 0.4, 0.3, 0, 0], [0, 0, 0.3, 0, 0], [0, 0, 0, 1, 0.5], [0, 0, 0, 0, 1]])
+    x = rng.normal(size=(150, 5)) @ mixing
+    c = cluster_null.compare_features(x, seeds=(1, 2, 3))
+    assert not c.beats
+    assert c.real_mean > 0.2 and nulls.compare(c.measure, c.real, [0.0, 0.0, 0.0]).beats  # zero is no null
+
+
+def test_the_permuted_reference_keeps_the_correlations_and_each_axis_values():
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(400, 3)) @ np.array([[2, 1, 0], [0, 1, 0], [0, 0, 0.5]])
+    null = cluster_null.permuted(x, seed=4)
+    assert np.allclose(np.corrcoef(null.T), np.corrcoef(x.T), atol=0.15)
+    assert np.allclose(
+        np.sort(np.linalg.norm(null - null.mean(axis=0), axis=0)),
+        np.sort(np.linalg.norm(x - x.mean(axis=0), axis=0)),
+        rtol=0.1,
+    )
+    assert not np.allclose(null, x)
