@@ -35,6 +35,7 @@ from analysis import (
     recency,
     scalars,
     survival,
+    tags,
     talk,
     then_now,
     topic_null,
@@ -73,6 +74,8 @@ def compute(study: build.Study) -> dict[str, Any]:
         "unfinished": study.quality.get("unfinished") or "",  # set only when an unfinished snapshot was accepted
         "min_repos": str(params["min_repos"]),
         "min_topic_repos": str(params["min_topic_repos"]),
+        "tag_seeds": str(len(tags.SEEDS)),
+        "tag_rewirings": str(tags.REWIRINGS),
         "n_repos": f"{cover['repositories']:,}",
         "queries": " and ".join(q["query"] for q in study.quality["queries"]),
         "mlops_query": mlops["query"],
@@ -92,6 +95,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         **content_facts(repos, labels),
         "labelled": str(labels.height),
         **adoption_facts(repos, params["min_topic_repos"]),
+        **tag_facts(repos, params["min_topic_repos"], query_topics(study.quality)),
         **survival_facts(repos, as_of, types, labels),
         **then_now.facts(
             repos,
@@ -265,7 +269,7 @@ def conditions(facts: dict[str, Any]) -> str:
 
 
 #: Models that are findings only where they beat their null reference (`<name>_finding`, `finding-<name>`).
-FINDINGS = ("topics", "clusters")
+FINDINGS = ("topics", "clusters", "tags")
 
 
 def not_a_finding(count: str, reason: str) -> str:
@@ -352,6 +356,43 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, Any]:
             cluster_null.verdict(null),
         ),
     ) | {"clusters_finding": null.beats}
+
+
+TAG_KEYS = ("tag_null", "tag_communities", "tag_largest", "tag_largest_share", "tag_tagged")
+
+
+def query_topics(quality: dict[str, Any]) -> tuple[str, ...]:
+    """The topics the snapshot's queries selected on: every repository carries one, so they say nothing."""
+    return tuple(sorted({t for q in quality["queries"] for t in q.get("topics") or []}))
+
+
+def tag_facts(repos: pl.DataFrame, min_repos: int, exclude: tuple[str, ...]) -> dict[str, Any]:
+    """The tag communities against rewired tags; the largest community with its share of all repositories."""
+    reason = tags.shortfall(repos, min_repos, exclude)
+    if reason is not None:
+        return unsupported("tags", reason, TAG_KEYS) | {"tags_finding": False, "tag_headline": "Communities of tags"}
+    found = tags.communities(repos, min_repos, exclude)
+    largest = found.communities.row(0, named=True)
+    return supported(
+        "tags",
+        TAG_KEYS,
+        (
+            tags.verdict(found),
+            str(found.communities.height),
+            largest["name"],
+            f"{pct(largest['share'])} of all {found.repos:,} repositories (95% CI {pct(largest['low'])} to"
+            f" {pct(largest['high'])})",
+            f"{found.tagged:,}",
+        ),
+    ) | {"tags_finding": found.null.beats, "tag_headline": tag_headline(found)}
+
+
+def tag_headline(found: tags.TagCommunities) -> str:
+    """The tag communities in a slide title's few words: a finding only when they beat rewired tags."""
+    q = f"modularity {found.null.real_mean:.2f} against {found.null.null_mean:.2f}"
+    if found.null.beats:
+        return f"Tags form {found.communities.height} communities that beat rewired tags ({q})"
+    return f"Tags form no communities that beat rewired tags ({q})"
 
 
 SURVIVAL_KEYS = (
@@ -536,5 +577,6 @@ ANALYSES = {
     "content": CONTENT_KEYS,
     "adoption": ADOPTION_KEYS,
     "separation": SEPARATION_KEYS,
+    "tags": TAG_KEYS,
     "survival": SURVIVAL_KEYS,
 }

@@ -8,7 +8,7 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from analysis import cluster_null, nulls, topic_null
+from analysis import cluster_null, nulls, tags, topic_null
 
 WORDS = [f"w{chr(97 + i)}{chr(97 + j)}" for i in range(3) for j in range(10)]  # 30 words, 3 blocks of 10
 
@@ -82,3 +82,40 @@ def test_the_permuted_reference_keeps_the_correlations_and_each_axis_values():
         rtol=0.1,
     )
     assert not np.allclose(null, x)
+
+
+TAGS = [f"t{g}{i}" for g in range(3) for i in range(6)]  # 18 tags, 3 blocks of 6
+
+
+def test_planted_tag_communities_beat_rewired_tags():
+    rng = np.random.default_rng(5)
+    sets = [list(rng.choice(TAGS[6 * (i % 3) : 6 * (i % 3) + 6], size=3, replace=False)) for i in range(120)]
+    c, parts = tags.compare_sets(sets, seeds=(1, 2), rewirings=8)
+    assert c.beats
+    assert sorted(sorted(p) for p in parts) == [TAGS[0:6], TAGS[6:12], TAGS[12:18]]
+
+
+def test_random_tags_do_not_beat_rewired_tags():
+    """Tags drawn at random: Louvain still finds communities with positive modularity, which only the rewired
+    reference shows to be what any tags of these frequencies would give."""
+    rng = np.random.default_rng(6)
+    sets = [list(rng.choice(TAGS, size=int(rng.integers(2, 5)), replace=False)) for _ in range(120)]
+    c, _ = tags.compare_sets(sets, seeds=(1, 2), rewirings=8)
+    assert not c.beats
+    assert c.real_mean > 0.05 and nulls.compare(c.measure, c.real, [0.0, 0.0]).beats  # zero is no null
+
+
+def test_rewiring_keeps_each_repositorys_and_each_tags_count():
+    sets = [["a", "b"], ["b", "c", "d"], ["a"], ["c", "d"], ["a", "d"]]
+    rewired = nulls.rewire(sets, seed=1)
+    assert [len(s) for s in rewired] == [len(s) for s in sets]
+    assert Counter(t for s in rewired for t in s) == Counter(t for s in sets for t in s)
+    assert all(len(set(s)) == len(s) for s in rewired)
+
+
+def test_tag_communities_name_their_denominator():
+    sets = [["a", "b"], ["a", "b"], ["c", "d"], [], ["c"]]
+    table = tags.describe(sets, [{"a", "b"}, {"c", "d"}], [None, "serving", None, None, "version"])
+    first = table.row(0, named=True)
+    assert (first["repos"], first["share"]) == (2, 2 / 5)  # of all five repositories, the untagged one included
+    assert table["tasks"].to_list() == ["serving (1)", "version (1)"]
