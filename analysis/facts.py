@@ -450,7 +450,7 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
             f"{cox.events:,}",
             f"{cox.global_ph_p:.2g}",
             *survival_claims(org, (star["hazard_ratio"], star["low"], star["high"])),
-            survival.ph_statement(cox, survival.stratified(data, cox)),
+            survival.ph_statement(cox, survival.every_stratification(data)),
             survival.content_text(precision, survival.content_sensitivity(data, sample) if sample.height else {}),
         ),
     )
@@ -458,7 +458,8 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
 
 def survival_claims(org: tuple[float, float, float], star: tuple[float, float, float]) -> tuple[str, str]:
     """What the Cox model says of owners and stars, as a sentence and as a title: only what its intervals
-    support (a hazard ratio whose interval excludes 1)."""
+    support (a hazard ratio whose interval excludes 1), and as associations, not effects (stars are counted
+    at the snapshot, after the outcome)."""
 
     def longer_lived(ratio: tuple[float, float, float], below: str, above: str) -> str | None:
         return below if ratio[2] < 1 else above if ratio[1] > 1 else None
@@ -466,16 +467,18 @@ def survival_claims(org: tuple[float, float, float], star: tuple[float, float, f
     owner = longer_lived(org, "Organisation-owned", "User-owned")
     stars = longer_lived(star, "more-starred", "less-starred")
     title = (
-        f"{owner} repositories stay active longer"
+        f"{owner} repositories tend to stay active longer"
         if owner
         else "Owner type makes no clear difference to how long repositories stay active"
     )
+    caveat = "associations, not effects"
     if owner and stars:
-        return f"{owner} and {stars} repositories stay active longer.", title
+        return f"{owner} and {stars} repositories tend to stay active longer ({caveat}).", title
     if owner or stars:
         other = "stars make" if owner else "owner type makes"
         return (
-            f"{(owner or stars or '').capitalize()} repositories stay active longer; {other} no clear difference.",
+            f"{(owner or stars or '').capitalize()} repositories tend to stay active longer ({caveat}); {other} no"
+            " clear difference.",
             title,
         )
     return "Neither owner type nor stars make a clear difference to how long repositories stay active.", title

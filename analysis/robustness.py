@@ -90,16 +90,15 @@ def growth_rows(trend: growth.Growth) -> list[dict[str, str]]:
 
 def survival_rows(
     fitted: survival.CoxResult,
-    strata: tuple[str, survival.CoxResult] | None,
+    strata: dict[str, survival.CoxResult],
     content: dict[str, tuple[float, float, float]],
 ) -> list[dict[str, str]]:
-    """The Cox model as fitted and stratified by the variable failing proportional hazards; the content
+    """The Cox model as fitted and stratified by each other categorical variable in turn; the content
     effect on the hand-labelled sample from the rules' labels and from the hand labels."""
 
     def effects(result: survival.CoxResult) -> str:
-        org = survival.hazard_ratio(result, "owner_type", "Organization", "User")
-        star = result.table.filter(pl.col("term") == "log_stars")["hazard_ratio"]
-        return f"HR organisation {org[0]:.2f}, log stars {star[0]:.2f}" if org and not star.is_empty() else ""
+        org, star = survival.effects(result)
+        return f"HR organisation {org:.2f}, per doubling of stars {star:.2f}" if org and star else ""
 
     rows = [
         {
@@ -108,8 +107,7 @@ def survival_rows(
             "result": f"{effects(fitted)}; PH {tables.p_is(fitted.global_ph_p)} (Grambsch–Therneau)",
         }
     ]
-    if strata is not None:
-        variable, refit = strata
+    for variable, refit in strata.items():
         rows.append(
             {
                 "model": "Survival (Cox)",
@@ -162,6 +160,6 @@ def for_study(
         fitted = survival.cox(data)
         sample = content.hand_labels().join(repos.select("id"), on="id", how="semi")
         parts.append(
-            survival_rows(fitted, survival.stratified(data, fitted), survival.content_sensitivity(data, sample))
+            survival_rows(fitted, survival.every_stratification(data), survival.content_sensitivity(data, sample))
         )
     return table(*parts)

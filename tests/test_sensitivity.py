@@ -50,16 +50,30 @@ def test_grambsch_therneau_finds_a_planted_violation_and_only_it():
     assert result.variable_ph_p["log_stars"] > 0.05
     assert result.global_ph_p < 1e-3
     assert survival.failing(result) == ["owner_type"]
-    statement = survival.ph_statement(result, survival.stratified(data, result))
-    assert "rejects proportional hazards overall" in statement and "owner type (p < 0.001)" in statement
+    statement = survival.ph_statement(result, survival.every_stratification(data))
+    assert "rejects proportional hazards after Holm's adjustment for 2 tests for owner type" in statement
+    assert "owner type (p < 0.001, < 0.001 adjusted)" in statement
+
+
+def test_holm_adjusts_the_family_step_down():
+    adjusted = survival.holm({"a": 0.01, "b": 0.04, "c": 0.03, "d": 0.5, "e": 0.2})
+    # By hand: 5 x 0.01, max(4 x 0.03, 0.05), max(3 x 0.04, 0.12), max(2 x 0.2, 0.12), max(0.5, 0.4)
+    assert adjusted == pytest.approx({"a": 0.05, "c": 0.12, "b": 0.12, "e": 0.4, "d": 0.5})
+
+
+def test_a_test_failing_only_before_adjustment_is_named_as_such():
+    result = survival.cox(planted(5, reverses=False))
+    result = survival.CoxResult(**{**result.__dict__, "variable_ph_p": {"owner_type": 0.04, "log_stars": 0.5}})
+    statement = survival.ph_statement(result, {})
+    assert survival.failing(result) == []
+    assert "owner type (p = 0.04, 0.08 adjusted) fall below 0.05 before, but not after" in statement
 
 
 def test_grambsch_therneau_accepts_proportional_hazards():
     data = planted(5, reverses=False)
     result = survival.cox(data)
     assert result.global_ph_p > 0.05 and survival.failing(result) == []
-    assert survival.stratified(data, result) is None
-    assert "finds no departure" in survival.ph_statement(result, None)
+    assert "finds no departure" in survival.ph_statement(result, {})
 
 
 def test_per_term_tests_agree_with_lifelines():
