@@ -76,10 +76,37 @@ def cluster_rows(
 
 
 def growth_rows(trend: growth.Growth) -> list[dict[str, str]]:
-    """Each break quarter within growth.BREAK_AIC of the best."""
-    return [
+    """The check out of sample, the models from the first quarter after the last empty one, and each break
+    quarter within growth.BREAK_AIC of the best."""
+    rows = []
+    held = growth.out_of_sample(trend)
+    if held is not None:
+        rows.append(
+            {
+                "model": "Growth",
+                "alternative": f"fitted up to {held.last_fitted}, the next {growth.CHECKED_QUARTERS} quarters"
+                " predicted (out of sample)",
+                "result": f"AIC chooses the {held.model} model; {held.within} of {growth.CHECKED_QUARTERS} within"
+                f" its 95% predictive interval (in sample: {trend.recent_within})",
+            }
+        )
+    later = growth.start_sensitivity(trend)
+    if later is not None:
+        others = later.candidates.filter(pl.col("delta_aic") > 0).sort("delta_aic")
+        margins = ", ".join(f"{m} +{d:.1f}" for m, d in others.select("model", "delta_aic").iter_rows())
+        rows.append(
+            {
+                "model": "Growth",
+                "alternative": f"from {growth.quarter_name(later.observed['quarter'][0])}, after the last empty"
+                " quarter",
+                "result": f"AIC chooses the {later.chosen.model} model (ΔAIC {margins}); {growth.headline(later)}",
+            }
+        )
+    if trend.chosen.model != "segmented":
+        return rows
+    return rows + [
         {
-            "model": "Growth (segmented)",
+            "model": "Growth",
             "alternative": f"break at {r['break']}" + (" (chosen)" if r["delta_aic"] == 0 else ""),
             "result": f"ΔAIC {r['delta_aic']:.1f}; {growth.percent(r['before'])} a year before,"
             f" {growth.percent(r['after'])} over the last year",
@@ -152,7 +179,7 @@ def for_study(
         parts.append(topic_rows(*topics))
     if clustering is not None:
         parts.append(cluster_rows(*clustering))
-    if trend is not None and trend.chosen.model == "segmented":
+    if trend is not None:
         parts.append(growth_rows(trend))
     durations = survival.durations(repos, as_of)
     if survival.shortfall(durations) is None:

@@ -215,6 +215,22 @@ def test_eps_sweep_and_silhouettes():
 
 
 # -- growth break quarters -----------------------------------------------------------------------
+def test_growth_is_checked_out_of_sample_and_from_a_later_start():
+    means = [3.0, 0.0, 0.0, 0.0] + [4 * 2 ** (q / 4) for q in range(28)]  # 2015 Q1 to 2022 Q4
+    g = growth.fit(repos_frame(quarterly_rows(means, seed=3)), "2023-01-19")
+    held = growth.out_of_sample(g)
+    assert held is not None and held.predicted.height == growth.CHECKED_QUARTERS and held.within >= 3
+    assert held.predicted["quarter"].to_list() == g.observed["quarter"].tail(growth.CHECKED_QUARTERS).to_list()
+    assert "Out of sample" in growth.holdout_text(g, held)
+    start = growth.late_start(g.observed)
+    assert start is not None and g.observed.filter(pl.col("quarter") >= start)["created"].min() > 0
+    later = growth.start_sensitivity(g)
+    assert later is not None and later.observed["quarter"][0] == start
+    rows = robustness.growth_rows(g)
+    assert any("out of sample" in r["alternative"] for r in rows)
+    assert any("after the last empty quarter" in r["alternative"] for r in rows)
+
+
 def test_break_sensitivity_lists_the_chosen_break_first_at_zero():
     means = [4 * 2 ** (q / 4) for q in range(20)] + [4 * 2**5] * 12
     g = growth.fit(repos_frame(quarterly_rows(means, seed=8)), "2023-01-19")
@@ -224,7 +240,7 @@ def test_break_sensitivity_lists_the_chosen_break_first_at_zero():
     assert float(breaks["delta_aic"].to_numpy().max()) <= growth.BREAK_AIC
     assert best["before"] == pytest.approx(g.early[0]) and best["after"] == pytest.approx(g.recent[0])
     rows = robustness.growth_rows(g)
-    assert rows[0]["model"] == "Growth (segmented)" and any("(chosen)" in r["alternative"] for r in rows)
+    assert all(r["model"] == "Growth" for r in rows) and any("(chosen)" in r["alternative"] for r in rows)
 
 
 def test_robustness_table_names_each_model_once():
