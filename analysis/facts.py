@@ -389,7 +389,7 @@ def tag_facts(repos: pl.DataFrame, min_repos: int, exclude: tuple[str, ...]) -> 
 
 def tag_headline(found: tags.TagCommunities) -> str:
     """The tag communities in a slide title's few words: a finding only when they beat rewired tags."""
-    q = f"modularity {found.null.real_mean:.2f} against {found.null.null_mean:.2f}"
+    q = f"modularity {found.null.real_mean:.3f} against {found.null.null_mean:.3f}"
     if found.null.beats:
         return f"Tags form {found.communities.height} communities that beat rewired tags ({q})"
     return f"Tags form no communities that beat rewired tags ({q})"

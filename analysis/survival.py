@@ -365,8 +365,9 @@ def ph_statement(result: CoxResult, strata: dict[str, CoxResult]) -> str:
         )
     elif not fails:
         text = (
-            f"The Grambsch–Therneau test gives {overall} overall; per variable, {named} fall below {PH_ALPHA} before,"
-            f" but not after, Holm's adjustment for {len(adjusted)} tests."
+            f"The Grambsch–Therneau test gives {overall} overall; per variable, {named}"
+            f" {'falls' if len(raw) == 1 else 'fall'} below {PH_ALPHA} before, but not after, Holm's adjustment for"
+            f" {len(adjusted)} tests."
         )
     else:
         text = (

@@ -47,9 +47,10 @@ def kept_tags(repos: pl.DataFrame, min_repos: int, exclude: Collection[str]) -> 
 
 
 def graph(sets: Sequence[Sequence[str]]) -> nx.Graph:
-    """Tags joined by the number of repositories carrying both."""
+    """Tags joined by the number of repositories carrying both; nodes in a fixed order, so that Louvain's
+    result with a seed does not depend on the process's string hashing."""
     g = nx.Graph()
-    g.add_nodes_from({t for s in sets for t in s})
+    g.add_nodes_from(sorted({t for s in sets for t in s}))
     for s in sets:
         for a, b in itertools.combinations(sorted(s), 2):
             w = g.get_edge_data(a, b, {"weight": 0})["weight"]

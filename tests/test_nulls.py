@@ -119,3 +119,22 @@ def test_tag_communities_name_their_denominator():
     first = table.row(0, named=True)
     assert (first["repos"], first["share"]) == (2, 2 / 5)  # of all five repositories, the untagged one included
     assert table["tasks"].to_list() == ["serving (1)", "version (1)"]
+
+
+def test_tag_communities_do_not_depend_on_string_hashing():
+    """Louvain with a seed gives one answer whatever order Python's hashing puts the tags in."""
+    import subprocess
+    import sys
+
+    code = (
+        "import numpy as np; from analysis import tags; rng = np.random.default_rng(6);"
+        "sets = [[f'tag{i}' for i in rng.choice(40, size=int(rng.integers(2, 6)), replace=False)] for _ in range(150)];"
+        "print(sorted(sorted(p) for p in tags.best_partition(tags.graph(sets), 1)[0]))"
+    )
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], env={"PYTHONHASHSEED": seed}, capture_output=True, text=True, check=True
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(runs) == 1
