@@ -166,14 +166,12 @@ def found(c: Clustering) -> int:
     return int(c.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
 
 
-def headline(c: Clustering, beats_null: bool) -> str:
-    """The clustering's result in a slide title's few words: a finding only when it beats its null reference."""
-    if not beats_null:
+def headline(c: Clustering, margin: float | None) -> str:
+    """The clustering's result in a slide title's few words: a finding only when it beats its null reference
+    (`margin`: k-means' silhouette above the reference's; None when it does not beat it)."""
+    if margin is None:
         return "Repositories form no clusters that beat the same features permuted"
-    return (
-        f"k-means' {c.kmeans_k} clusters beat the same features permuted; DBSCAN finds {found(c)},"
-        f" with {100 * c.noise_share:.0f}% noise"
-    )
+    return f"k-means' {c.kmeans_k} clusters beat permuted features (silhouette {margin:+.2f})"
 
 
 def span(values: np.ndarray, spec: str = ".0%") -> str:

@@ -306,7 +306,7 @@ def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: t
         "topics_finding": null.beats,
         "topic_headline": f"Coherence picks {topics.k} topics of descriptions, and they beat shuffled words"
         if null.beats
-        else "Topics of descriptions are no more coherent than the same words shuffled across descriptions",
+        else "Topics of descriptions are no more coherent than shuffled words",
     }
 
 
@@ -352,7 +352,7 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, Any]:
             found if null.beats else not_a_finding(found, "no better than the same features permuted"),
             clusters.silhouette_text(groups.silhouette_with_noise),
             clusters.flags_text(groups, clusters.cluster(repos, as_of)),
-            clusters.headline(groups, null.beats),
+            clusters.headline(groups, null.margin if null.beats else None),
             cluster_null.verdict(null),
         ),
     ) | {"clusters_finding": null.beats}

@@ -36,9 +36,15 @@ def curated_tasks(path: Path | None = None) -> dict[str, str]:
         return {normal(r["name"]): r["type"].strip().replace("lifecyle", "lifecycle") for r in csv.DictReader(f)}
 
 
+def curated_tool(name: str, owner: str, curated: dict[str, str]) -> str | None:
+    """The curated list's (normalised) tool a repository is, by its name or else its owner, else None."""
+    return next((normal(c) for c in (name, owner) if normal(c) in curated), None)
+
+
 def curated_task(name: str, owner: str, curated: dict[str, str]) -> str | None:
     """The curated list's task for a repository whose name or owner it lists, else None."""
-    return next((curated[normal(c)] for c in (name, owner) if normal(c) in curated), None)
+    tool = curated_tool(name, owner, curated)
+    return None if tool is None else curated[tool]
 
 
 def task_of(

@@ -87,16 +87,19 @@ def compare_sets(
     return nulls.compare("modularity", [q for _, q in found], null), found[0][0]
 
 
-def describe(sets: Sequence[Sequence[str]], parts: list[set[str]], tasks: Sequence[str | None]) -> pl.DataFrame:
+def describe(
+    sets: Sequence[Sequence[str]], parts: list[set[str]], tools: Sequence[tuple[str, str] | None]
+) -> pl.DataFrame:
     """Each community: its most carried tags, repositories whose tags fall mostly in it (share of all, with a
-    Wilson interval), and the tasks of the curated tools among them (`tasks`: each repository's, or None)."""
+    Wilson interval), and the tasks of the curated tools among them, each tool counted once (`tools`: each
+    repository's curated tool and its task, or None)."""
     counts = Counter(itertools.chain.from_iterable(sets))
     member = membership(sets, parts)
     rows = []
     for i, part in enumerate(parts):
-        inside = [task for task, m in zip(tasks, member, strict=True) if m == i]
+        inside = [tool for tool, m in zip(tools, member, strict=True) if m == i]
         low, high = proportion_confint(len(inside), len(sets), alpha=1 - LEVEL, method="wilson")
-        found = Counter(task for task in inside if task is not None)
+        found = Counter(task for _, task in {tool for tool in inside if tool is not None})
         rows.append(
             {
                 "name": " · ".join(sorted(part, key=lambda t: (-counts[t], t))[:NAMING_TAGS]),
@@ -118,8 +121,8 @@ def communities(repos: pl.DataFrame, min_repos: int, exclude: tuple[str, ...]) -
     sets = kept_tags(repos, min_repos, exclude)
     null, parts = compare_sets(sets)
     curated = players.curated_tasks()
-    tasks = [players.curated_task(name, owner, curated) for name, owner in repos.select("name", "owner_login").rows()]
-    table = describe(sets, parts, tasks)
+    tools = [players.curated_tool(name, owner, curated) for name, owner in repos.select("name", "owner_login").rows()]
+    table = describe(sets, parts, [None if tool is None else (tool, curated[tool]) for tool in tools])
     return TagCommunities(
         null=null,
         communities=table,

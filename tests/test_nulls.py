@@ -115,7 +115,8 @@ def test_rewiring_keeps_each_repositorys_and_each_tags_count():
 
 def test_tag_communities_name_their_denominator():
     sets = [["a", "b"], ["a", "b"], ["c", "d"], [], ["c"]]
-    table = tags.describe(sets, [{"a", "b"}, {"c", "d"}], [None, "serving", None, None, "version"])
+    tools = [("x", "serving"), ("x", "serving"), None, None, ("y", "version")]  # tool x is two repositories
+    table = tags.describe(sets, [{"a", "b"}, {"c", "d"}], tools)
     first = table.row(0, named=True)
     assert (first["repos"], first["share"]) == (2, 2 / 5)  # of all five repositories, the untagged one included
     assert table["tasks"].to_list() == ["serving (1)", "version (1)"]
