@@ -61,7 +61,8 @@ def cluster_rows(
             {
                 "model": "Clusters",
                 "alternative": f"DBSCAN, eps {r['eps']:.2f}" + (" (knee)" if chosen else ""),
-                "result": f"{r['clusters']} clusters, {tables.percent(r['noise_share'])} noise{silhouettes}",
+                "result": f"{r['clusters']} cluster{'' if r['clusters'] == 1 else 's'},"
+                f" {tables.percent(r['noise_share'])} noise{silhouettes}",
             }
         )
     found = clusters.found(with_flags)
