@@ -19,6 +19,7 @@ from pathlib import Path
 
 from analysis import config, provenance
 from analysis.site import downloads, pages
+from analysis.site import notebooks as notebook_pages
 
 #: The documents of `make report` the site publishes (in `_output/`).
 DOCUMENTS = ("paper.html", "paper.pdf", "slides.html")
@@ -50,7 +51,7 @@ def quarto_yml() -> str:
     return (
         "project:\n  type: website\n  output-dir: _site\n  render:\n" + render + "\n"
         f'website:\n  title: "{SITE_TITLE}"\n  page-navigation: false\n  navbar:\n    left:\n' + nav + "\n"
-        "format:\n  html:\n    theme: cosmo\n    toc: true\n"
+        "format:\n  html:\n    theme: default\n    toc: true\n"
     )
 
 
@@ -118,14 +119,15 @@ def build(snapshot: Path, quarto: str, command: str) -> Path:
         shutil.copy2(out / name, made / name)
     (made / "notebooks").mkdir(exist_ok=True)
     for stem in notebooks:
-        for suffix in (".ipynb", ".html"):
-            if (out / "notebooks" / f"{stem}{suffix}").is_file():
-                shutil.copy2(out / "notebooks" / f"{stem}{suffix}", made / "notebooks" / f"{stem}{suffix}")
+        shutil.copy2(out / "notebooks" / f"{stem}.ipynb", made / "notebooks" / f"{stem}.ipynb")
+        notebook_pages.export(out / "notebooks" / f"{stem}.ipynb", made / "notebooks" / f"{stem}.html")
     add_links(made / "paper.html", "")
     add_links(made / "slides.html", "", SLIDES_BAR_STYLE)
     for html in (made / "notebooks").glob("*.html"):
         add_links(html, "../")
     (made / ".nojekyll").touch()  # GitHub Pages serves the files as they are
+    # Browsers ask for /favicon.ico of a page that names no icon (the documents): a plain one spares a 404.
+    shutil.copy2(Path(__file__).with_name("favicon.ico"), made / "favicon.ico")
     site = config.site_dir()
     site.parent.mkdir(parents=True, exist_ok=True)
     staged = site.with_name(f".{site.name}.new")

@@ -110,8 +110,10 @@ def index(ctx: Context) -> str:
 
 
 def notebooks(ctx: Context) -> str:
+    # The .ipynb link is raw HTML: Quarto would take a markdown link to a notebook for a page to render.
     rows = [
-        f"- [{stem}: {NOTEBOOK_TITLES.get(stem, stem)}](notebooks/{stem}.html) ([.ipynb](notebooks/{stem}.ipynb))"
+        f"- [{stem}: {NOTEBOOK_TITLES.get(stem, stem)}](notebooks/{stem}.html)"
+        f' (<a href="notebooks/{stem}.ipynb" download>.ipynb</a>)'
         for stem in ctx.notebooks
     ]
     body = (
