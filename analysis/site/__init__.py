@@ -106,7 +106,7 @@ def build(snapshot: Path, quarto: str, command: str) -> Path:
     kept = (
         f"as assets of the repository's [releases]({releases[0]}/{releases[1]}/releases), one a snapshot"
         if all(releases)
-        else "in `data/raw/` of the machine that made this site"
+        else f"in `{snapshot.parent}/` on the machine that made this site"
     )
     files = downloads.write(processed, snapshot, stage / "downloads")
     ctx = pages.Context(facts, files, notebooks, provenance.code_commit(), command, kept)

@@ -31,10 +31,6 @@ def export(ipynb: Path, html: Path) -> None:
     nb = nbformat.read(ipynb, as_version=4)
     text, _ = HTMLExporter(extra_template_basedirs=[str(TEMPLATES)], template_name="site").from_notebook_node(nb)
     for cell_id, label in labels(nb).items():
-        text = re.sub(
-            rf'(<div[^>]*\sid="cell-id={re.escape(cell_id)}"[^>]*>)',
-            lambda m, label=label: f'{m.group(1)}<span id="cell-{label}"></span>',
-            text,
-            count=1,
-        )
+        opening = re.compile(rf'(<div[^>]*\sid="cell-id={re.escape(cell_id)}"[^>]*>)')
+        text = opening.sub(rf'\1<span id="cell-{label}"></span>', text, count=1)
     html.write_text(text)

@@ -142,7 +142,8 @@ def data(ctx: Context) -> str:
         " that made it), its coverage (`quality.json`) and the numbers the documents state (`facts.json`)."
         " Each column is described in the [data dictionary](data-dictionary.html).\n\n"
         f"Check a download with `sha256sum --check {CHECKSUMS}` ([{CHECKSUMS}](downloads/{CHECKSUMS})).\n\n"
-        "| file | size | SHA-256 |\n| --- | ---: | --- |\n" + rows + "\n\n"
+        # Column widths by the dashes' proportions: a name never breaks, the checksum takes the rest.
+        "| file | size | SHA-256 |\n|:-------------|--------:|:-------------------------------|\n" + rows + "\n\n"
         f"The snapshot's recorded API responses themselves are kept {ctx.snapshots}."
     )
     return page("Data", body)
