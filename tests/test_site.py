@@ -14,7 +14,7 @@ from conftest import REPO
 from snapshots import write_snapshot
 
 from analysis import config, refresh
-from analysis.site import SiteError, add_links, downloads, pages, quarto_yml
+from analysis.site import SiteError, add_links, downloads, pages, quarto_yml, required
 from analysis.site import notebooks as notebook_pages
 
 
@@ -84,6 +84,11 @@ def test_documents_get_the_site_links(tmp_path):
     (tmp_path / "broken.html").write_text("<html>no body</html>")
     with pytest.raises(SiteError, match="no <body>"):
         add_links(tmp_path / "broken.html", "")
+
+
+def test_a_site_without_a_rendered_report_is_refused_in_one_line(tmp_path):
+    with pytest.raises(SiteError, match=r"paper.html is missing: .*run `make report` with Quarto installed"):
+        required(tmp_path / "out", tmp_path / "processed")
 
 
 def test_notebook_pages_anchor_labelled_cells():

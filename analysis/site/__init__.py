@@ -106,7 +106,7 @@ def build(snapshot: Path, quarto: str, command: str) -> Path:
     kept = (
         f"as assets of the repository's [releases]({releases[0]}/{releases[1]}/releases), one a snapshot"
         if all(releases)
-        else f"in `{snapshot.parent}/` on the machine that made this site"
+        else f"in `{shown(snapshot.parent)}/` on the machine that made this site"
     )
     files = downloads.write(processed, snapshot, stage / "downloads")
     ctx = pages.Context(facts, files, notebooks, provenance.code_commit(), command, kept)
@@ -138,15 +138,16 @@ def build(snapshot: Path, quarto: str, command: str) -> Path:
     return site
 
 
+def shown(path: Path) -> str:
+    """A path as the pages show it: from the checkout when it is inside."""
+    try:
+        return str(path.resolve().relative_to(config.project_root()))
+    except ValueError:
+        return str(path)
+
+
 def command(snapshot: Path) -> str:
     """The one command that re-renders this site: `make site` on the same snapshots, paths from the checkout."""
-
-    def shown(path: Path) -> str:
-        try:
-            return str(path.resolve().relative_to(config.project_root()))
-        except ValueError:
-            return str(path)
-
     older = config.compare_dir()
     return (
         f"make site SNAPSHOT={shown(snapshot)}"
@@ -157,11 +158,13 @@ def command(snapshot: Path) -> str:
 
 def publish(snapshot: Path) -> Path:
     """Build the site of the report on `snapshot` with the Quarto `make report` uses; the site's folder."""
-    from analysis.report import INSTALL_QUARTO, find_quarto
+    from analysis.report import INSTALL_QUARTO, console, done, find_quarto, step
 
     quarto = find_quarto(Path(sys.executable))
     if not quarto:
         raise SiteError("Quarto is not installed, and the site is rendered by it. " + " ".join(INSTALL_QUARTO.split()))
+    start = step(f"building the site from the report on {snapshot.name}")
     site = build(snapshot.resolve(), quarto, command(snapshot))
-    print(f"Site: {site / 'index.html'}", file=sys.stderr)
+    done(start, f"-> {site}")
+    console.print(f"Site: {site / 'index.html'}", markup=False)
     return site
