@@ -34,12 +34,18 @@ def say(n: int, what: str) -> None:
 
 def previous_snapshot(raw: Path, today: str) -> Path | None:
     """The newest finished snapshot under `raw` named by a date before `today`, or None."""
-    dated = sorted(p for p in raw.glob("*") if DATED.fullmatch(p.name) and p.name < today and (p / MANIFEST).is_file())
-    return next((p for p in reversed(dated) if Snapshot(p).unfinished() is None), None)
+    dated = sorted(p for p in raw.glob("*") if DATED.fullmatch(p.name) and p.name < today)
+    return next((p for p in reversed(dated) if collected(p)), None)
 
 
 def collected(folder: Path) -> bool:
-    return (folder / MANIFEST).is_file() and Snapshot(folder).unfinished() is None
+    """Whether `folder` holds a finished snapshot (one killed before its first answer holds none yet)."""
+    if not (folder / MANIFEST).is_file():
+        return False
+    try:
+        return Snapshot(folder).unfinished() is None
+    except SnapshotError:
+        return False
 
 
 def followed(folder: Path) -> bool:

@@ -80,8 +80,15 @@ def refresh(env: dict[str, str], *options: str) -> subprocess.CompletedProcess[s
     )
 
 
+def answers(snapshot: Path) -> int:
+    """How many answers the snapshot holds so far: those its manifest lists and those journalled since."""
+    manifest, journal = snapshot / "manifest.json", snapshot / "manifest.journal"
+    listed = len(json.loads(manifest.read_text()).get("requests", [])) if manifest.is_file() else 0
+    return listed + (journal.read_text().count("\n") if journal.is_file() else 0)
+
+
 def killed_during_collection(env: dict[str, str], snapshot: Path) -> None:
-    """Start a refresh and kill it as soon as its collection has written its manifest."""
+    """Start a refresh and kill it as soon as its collection has recorded two answers."""
     with subprocess.Popen(
         [sys.executable, "-m", "analysis", "refresh"],
         env=env,
@@ -90,7 +97,7 @@ def killed_during_collection(env: dict[str, str], snapshot: Path) -> None:
         start_new_session=True,
     ) as process:
         deadline = time.monotonic() + 120
-        while not (snapshot / "manifest.json").is_file() and time.monotonic() < deadline:
+        while answers(snapshot) < 2 and time.monotonic() < deadline:
             time.sleep(0.05)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
