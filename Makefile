@@ -26,9 +26,9 @@ endif
 PY := $(ENV_DIR)/bin/python
 INSTALLED := $(ENV_DIR)/.mlops-ecosystem-installed
 NEED_PYTHON := @test -n "$(PYTHON)" || { echo "Python 3.11 is needed (python3.11 or python3 on PATH)"; exit 1; }
-# A recorded snapshot to analyse, e.g. SNAPSHOT=../shared/data/github-search-2023-01. A relative path is
-# made absolute here, from where make was run, so notebooks (whose kernels run in notebooks/) find it too.
-# Empty: the newest snapshot under data/raw/.
+# A recorded snapshot to analyse, e.g. SNAPSHOT=data/raw/2026-12-01. A relative path is made absolute here,
+# from where make was run, so notebooks (whose kernels run in notebooks/) find it too.
+# Empty: the newest snapshot under data/raw/, else the embedded 2023 one (data/recorded/).
 SNAPSHOT ?=
 override SNAPSHOT := $(if $(SNAPSHOT),$(abspath $(SNAPSHOT)))
 export SNAPSHOT
@@ -44,6 +44,7 @@ FORCE ?=
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
+	@echo "                            (default: the newest snapshot in data/raw/, else the embedded 2023 one)"
 	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
 	@echo "                            (skips steps whose inputs are unchanged; FORCE=1 runs them all)"
 	@echo "            [COMPARE=OLD]   ... adding a comparison with an older snapshot"
@@ -71,7 +72,7 @@ $(INSTALLED): pyproject.toml uv.lock Makefile | $(NEW_UV)
 	@touch $@
 
 report: $(INSTALLED)
-	$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)") $(if $(filter 1,$(FORCE)),--force)
+	@$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)") $(if $(filter 1,$(FORCE)),--force)
 
 site: $(INSTALLED)
 	$(PY) -m analysis site $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
@@ -80,8 +81,10 @@ site: $(INSTALLED)
 refresh: $(INSTALLED)
 	$(PY) -m analysis refresh $(if $(filter 1,$(ALLOW_INCOMPLETE)),--allow-incomplete)
 
+# Tests run on every core (pytest-xdist), each module's tests on one worker (see tests/conftest.py).
+TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(INSTALLED)
 	$(PY) -m ruff check analysis tests benchmarks

@@ -113,6 +113,7 @@ def build(snapshot_dir: Path, out: Path, allow_incomplete: bool | None = None) -
         "manifest_sha256_covers": checksum_covers(snapshot.folder),
         **({"unfinished": unfinished} if unfinished else {}),
         "enriched": enriched,
+        "provenance": snapshot.manifest.get("provenance"),
         **result.quality,
         "followup": None if follow_up is None else followup.summary(follow_up),
     }

@@ -32,10 +32,12 @@ def explain(error: Exception) -> str:
     """One line for an error: ours say what to do; anything else names its kind."""
     from analysis.collection.github import GitHubError
     from analysis.collection.search import QueryError
+    from analysis.inputs import InputFileError
     from analysis.report import ReportError
     from analysis.site import SiteError
 
-    if isinstance(error, (SnapshotError, GitHubError, QueryError, config.SnapshotNotFound, ReportError, SiteError)):
+    ours = (SnapshotError, GitHubError, QueryError, InputFileError, config.SnapshotNotFound, ReportError, SiteError)
+    if isinstance(error, ours):
         return str(error)
     if isinstance(error, OSError) and error.strerror:
         return f"{error.filename or 'a file'}: {error.strerror}"
@@ -100,15 +102,16 @@ def build(snapshot: Path, out: Path, allow_incomplete: bool) -> None:
     "--snapshot",
     type=click.Path(path_type=Path),
     default=None,
-    help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/).",
+    help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/, else the embedded 2023 one).",
 )
 @click.option("--force", is_flag=True, help="Run every step again, even those whose inputs are unchanged.")
 def report(snapshot: Path | None, force: bool) -> None:
     """Build the data, execute the notebooks and render the paper and slides (skipping unchanged steps)."""
     from analysis.report import ReportError, run
 
+    chosen, why = (config.resolve_relative(snapshot), "named by --snapshot") if snapshot else config.snapshot_choice()
     try:
-        run(snapshot or config.snapshot_dir(), force)
+        run(chosen, why, force)
     except ReportError as e:
         raise click.ClickException(str(e)) from None
 
@@ -118,15 +121,15 @@ def report(snapshot: Path | None, force: bool) -> None:
     "--snapshot",
     type=click.Path(path_type=Path),
     default=None,
-    help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/).",
+    help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/, else the embedded 2023 one).",
 )
 def site(snapshot: Path | None) -> None:
     """Make the report (skipping unchanged steps), then the static website in _site/."""
     from analysis import report
     from analysis import site as website
 
-    chosen = snapshot or config.snapshot_dir()
-    report.run(chosen)
+    chosen, why = (config.resolve_relative(snapshot), "named by --snapshot") if snapshot else config.snapshot_choice()
+    report.run(chosen, why)
     website.publish(chosen)
 
 

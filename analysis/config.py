@@ -21,12 +21,14 @@ ROOT_ENV = "MLOPS_PROJECT_ROOT"
 SOURCE_ROOT = Path(__file__).resolve().parent.parent
 #: Environment variable that lets `build` and `make report` accept an interrupted or incomplete snapshot.
 ALLOW_INCOMPLETE_ENV = "ALLOW_INCOMPLETE"
-#: Environment variable naming the team's shared folder (default: `shared/` beside the checkout).
-SHARED_ENV = "MLOPS_SHARED_DIR"
 #: Environment variable naming a snapshot's follow-up folder (default: data/followup/<snapshot name>/).
 FOLLOWUP_ENV = "FOLLOWUP"
 #: Environment variable naming an older snapshot to compare the analysed one with (`make report COMPARE=OLD`).
 COMPARE_ENV = "COMPARE"
+#: The 2023 snapshot the talk analysed, shipped with the project: the default when none has been collected.
+EMBEDDED_SNAPSHOT = SOURCE_ROOT / "data" / "recorded" / "github-search-2023-01"
+#: Reference files shipped with the project (the curated tool list), with their checksums.
+REFERENCE_DIR = SOURCE_ROOT / "data" / "reference"
 #: The numbers the documents state, beside a snapshot's tidy tables (written by `analysis.facts`).
 FACTS_FILE = "facts.json"
 #: The GitHub topics the study collects (`make collect`, `make refresh`): the one place a fork changes them.
@@ -36,7 +38,7 @@ SITE_ENV = "MLOPS_SITE_DIR"
 
 
 class SnapshotNotFound(RuntimeError):
-    """No snapshot was named and none has been collected yet."""
+    """No snapshot was named, none has been collected, and the embedded one is gone."""
 
 
 def allow_incomplete() -> bool:
@@ -81,20 +83,26 @@ def notebooks_dir() -> Path:
 
 
 def snapshot_dir() -> Path:
-    """The snapshot to analyse: `$SNAPSHOT` if set, else the newest under data/raw/."""
+    """The snapshot to analyse (see `snapshot_choice`)."""
+    return snapshot_choice()[0]
+
+
+def snapshot_choice() -> tuple[Path, str]:
+    """The snapshot to analyse and why: `$SNAPSHOT` if set, else the newest under data/raw/, else the
+    embedded 2023 snapshot."""
     named = os.environ.get(SNAPSHOT_ENV)
     if named:
-        return resolve_relative(Path(named).expanduser())
+        return resolve_relative(Path(named).expanduser()), f"named by {SNAPSHOT_ENV}"
     candidates = sorted(p for p in raw_dir().glob("*") if (p / "manifest.json").is_file())
-    if not candidates:
+    if candidates:
+        return candidates[-1].resolve(), f"the newest of {len(candidates)} collected under {raw_dir()}"
+    if not (EMBEDDED_SNAPSHOT / "manifest.json").is_file():
         raise SnapshotNotFound(
-            f"No snapshot to analyse: {SNAPSHOT_ENV} is not set and {raw_dir()} holds none.\n"
-            "Either point at a recorded snapshot, e.g.\n"
-            "    make report SNAPSHOT=../shared/data/github-search-2023-01\n"
-            "or collect a fresh one from the GitHub API first:\n"
-            "    make collect"
+            f"No snapshot to analyse: {SNAPSHOT_ENV} is not set, {raw_dir()} holds none, and the embedded 2023"
+            f" snapshot's {EMBEDDED_SNAPSHOT / 'manifest.json'} is missing; restore it with"
+            " `git checkout -- data/recorded`, or collect a fresh snapshot with `make collect`"
         )
-    return candidates[-1].resolve()
+    return EMBEDDED_SNAPSHOT, f"the embedded 2023 snapshot: none has been collected under {raw_dir()}"
 
 
 def resolve_relative(path: Path) -> Path:
@@ -141,6 +149,5 @@ def compared_processed_dir(snapshot: Path) -> Path:
 
 
 def curated_tools_file() -> Path:
-    """The hand-curated list of MLOps tools with their task, read in place from shared/."""
-    shared = Path(os.environ.get(SHARED_ENV, SOURCE_ROOT.parent / "shared"))
-    return shared / "reference" / "mlops-tools-curated-2023.csv"
+    """The hand-curated list of MLOps tools with their task (the talk's study kept it)."""
+    return REFERENCE_DIR / "mlops-tools-curated-2023.csv"

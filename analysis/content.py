@@ -19,13 +19,13 @@ development half of the hand labels only; the held-out half scores them.
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from analysis import inputs
 from analysis.config import SOURCE_ROOT
 from analysis.text import clean
 
@@ -197,8 +197,13 @@ class Evaluation:
 
 def hand_labels(path: Path = LABELS_FILE) -> pl.DataFrame:
     """The hand-labelled sample; every other row (the 2nd, 4th, ...) is held out from rule tuning."""
-    with open(path, newline="") as f:
-        rows = list(csv.DictReader(f))
+    rows = inputs.read_rows(path, "the hand labels", ("id", "label"))
+    for i, r in enumerate(rows, 2):
+        if not r["id"].isdigit() or r["label"] not in CLASSES:
+            raise inputs.InputFileError(
+                f"{path}: line {i}: id must be a repository id and label one of {', '.join(CLASSES)},"
+                f" not {r['id']!r}, {r['label']!r}"
+            )
     return pl.DataFrame(
         {
             "id": [int(r["id"]) for r in rows],

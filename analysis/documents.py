@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from analysis import metadata
+
 EMBED = re.compile(r"\{\{<\s*embed\s+([^#\s>]+)#([^\s>]+)(?:\s+[^>]*)?>\}\}")
 CROSSREF = re.compile(r"(?<![\w@])@((?:fig|tbl)-[A-Za-z0-9_-]+)")
 SECTION_REF = re.compile(r"(?<![\w@])@(sec-[A-Za-z0-9_-]+)")
@@ -23,11 +25,11 @@ CROSSREF_PREFIXES = ("fig-", "tbl-", "sec-", "eq-", "lst-")
 CODE = re.compile(r"```.*?```|`[^`\n]*`", re.S)
 HEADING = re.compile(r"^(#{1,2}) (.+?)(?:\s+\{[^}]*\})?$", re.M)
 DOCUMENTS = ("paper.qmd", "slides.qmd")
-#: A Quarto inline expression naming one fact: `{python} name`.
-INLINE = re.compile(r"`\{python\} (\w+)`")
-#: A div Quarto shows or hides by whether the snapshot supports an analysis (`facts.conditions`).
-CONDITION = re.compile(r'^:::+\s*\{\.content-(visible|hidden) when-meta="supports-(\w+)"\}\s*$')
-CONDITIONAL_SPAN = re.compile(r'\[([^\[\]]*)\]\{\.content-(visible|hidden) when-meta="supports-(\w+)"\}')
+#: A Quarto shortcode naming one fact: `{{< meta name >}}` (`analysis.metadata` writes the facts as metadata).
+INLINE = re.compile(r"\{\{<\s*meta\s+(\w+)\s*>\}\}")
+#: A div or span Quarto shows or hides by a switch of `analysis.metadata.conditions` (`supports-<name>`, ...).
+CONDITION = re.compile(r'^:::+\s*\{\.content-(visible|hidden) when-meta="([\w-]+)"\}\s*$')
+CONDITIONAL_SPAN = re.compile(r'\[([^\[\]]*)\]\{\.content-(visible|hidden) when-meta="([\w-]+)"\}')
 FENCE_OPEN = re.compile(r"^:::+\s*\S")
 FENCE_CLOSE = re.compile(r"^:::+\s*$")
 
@@ -74,11 +76,12 @@ class Document:
         return set(INLINE.findall(self.body))
 
     def shown(self, facts: dict[str, Any]) -> Document:
-        """The document as Quarto shows it for these facts: each `supports-<name>` div or span kept or
-        dropped by the fact `<name>_supported`, as `when-meta` does with the metadata `facts.conditions` writes."""
+        """The document as Quarto shows it for these facts: each `when-meta` div or span kept or dropped by its
+        switch (`supports-<name>` by the fact `<name>_supported`, ...), as Quarto does with `analysis.metadata`."""
+        switches = metadata.conditions(facts)
 
         def holds(kind: str, name: str) -> bool:
-            return bool(facts.get(f"{name}_supported")) == (kind == "visible")
+            return switches.get(name, False) == (kind == "visible")
 
         body = CONDITIONAL_SPAN.sub(lambda m: m.group(1) if holds(m.group(2), m.group(3)) else "", self.body)
         kept: list[str] = []

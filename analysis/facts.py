@@ -83,6 +83,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "missing": f"{cover['missing']:,}",
         "stale_topics": f"{sum(q['topic_no_longer_listed'] or 0 for q in study.quality['queries']):,}",
         "enriched": bool(study.quality.get("enriched")),
+        **provenance_facts(study.quality.get("provenance"), as_of),
         **profile_facts(repos),
         **topic_facts(repos, params["lda_grid"], params["domain_stop_words"]),
         **cluster_facts(repos, as_of),
@@ -131,6 +132,19 @@ def cohort_facts(
             f"This section follows up the earlier snapshot, of {older.as_of}. " + said["followup_paper"]
         )
     return said
+
+
+PROVENANCE_KEYS = ("source_repository", "source_commit", "source_path")
+
+
+def provenance_facts(provenance: dict[str, Any] | None, as_of: str) -> dict[str, Any]:
+    """Where a snapshot recorded by someone else comes from (its manifest's `provenance`): the embedded 2023
+    snapshot names the talk's repository and commit. A snapshot this study collected has none."""
+    if not provenance:
+        collected = f"The snapshot's responses were recorded by this study's collector on {as_of}."
+        return unsupported("provenance", collected, PROVENANCE_KEYS)
+    repository = str(provenance["repository"]).removeprefix("https://github.com/")
+    return supported("provenance", PROVENANCE_KEYS, (repository, provenance["commit"], provenance["path"]))
 
 
 PROFILE_KEYS = (
@@ -251,7 +265,7 @@ def separation_verdict(modularity: float) -> tuple[str, str]:
 
 # The analyses a snapshot can be too small for (ANALYSES, below) each have the facts `<name>_supported` and
 # `<name>_shortfall`; the documents show an analysis' prose only where Quarto's `when-meta="supports-<name>"`
-# holds (see `conditions`), and its shortfall sentence otherwise, so no sentence is left with a hole in it.
+# holds (see `analysis.metadata`), and its shortfall sentence otherwise, so no sentence is left with a hole in it.
 
 
 def supported(name: str, keys: tuple[str, ...], values: tuple[str, ...]) -> dict[str, Any]:
@@ -262,16 +276,6 @@ def supported(name: str, keys: tuple[str, ...], values: tuple[str, ...]) -> dict
 def unsupported(name: str, reason: str, keys: tuple[str, ...]) -> dict[str, Any]:
     """The facts of an analysis this snapshot cannot support: the one sentence saying why, and no values."""
     return {f"{name}_supported": False, f"{name}_shortfall": reason, **dict.fromkeys(keys, "")}
-
-
-def conditions(facts: dict[str, Any]) -> str:
-    """A YAML metadata block telling Quarto which analyses this snapshot supports (`supports-<name>`).
-
-    The documents print it from an `output: asis` cell and wrap each analysis' prose in
-    `::: {.content-visible when-meta="supports-<name>"}`, its shortfall in `content-hidden`.
-    """
-    lines = [f"supports-{name}: {'true' if facts[f'{name}_supported'] else 'false'}" for name in ANALYSES]
-    return "\n".join(["---", *lines, "---"])
 
 
 TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "lda_coherence")
@@ -507,8 +511,10 @@ def current() -> dict[str, Any]:
     return facts
 
 
-#: Each analysis a snapshot can be too small for, with the facts that exist only when it supports it.
+#: Each analysis a snapshot can be too small for (and the provenance a collected snapshot lacks), with the facts
+#: that exist only when it supports it.
 ANALYSES = {
+    "provenance": PROVENANCE_KEYS,
     "profile": PROFILE_KEYS,
     "topics": TOPIC_KEYS,
     "clusters": CLUSTER_KEYS,

@@ -76,11 +76,9 @@ def study_data(folder: Path) -> str:
 
 def reference_files() -> list[Path]:
     """Data the package reads besides the snapshot: the hand labels, the talk's stated values, the tool list."""
-    data = [config.SOURCE_ROOT / "data" / name for name in ("labels", "talk")]
+    data = [config.SOURCE_ROOT / "data" / name for name in ("labels", "talk", "reference")]
     locked = [config.SOURCE_ROOT / "uv.lock"]  # its checksum is a fact, and it names the versions that run
-    return (
-        sorted(p for folder in data for p in folder.rglob("*") if p.is_file()) + [config.curated_tools_file()] + locked
-    )
+    return sorted(p for folder in data for p in folder.rglob("*") if p.is_file()) + locked
 
 
 def code_cells(notebook: Path, tag: str | None = None) -> list[str]:

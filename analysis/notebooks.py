@@ -47,16 +47,16 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
     """
     nb = nbformat.read(src, as_version=4)
     parameters.fill_captions(nb, parameters.of_notebook(nb, src.name))
-    with environment({**env, captions.OFF_ENV: "1"}):
-        try:
-            NotebookClient(
-                nb,
-                timeout=timeout,
-                kernel_name=KERNEL,
-                resources={"metadata": {"path": str(src.parent)}},
-            ).execute()
-        except CellExecutionError as e:
-            raise NotebookError(f"{src.name}, cell {failed_cell(nb)}: {e.ename}: {e.evalue}") from None
+    # The kernel gets its environment directly, not through os.environ: notebooks run in threads at once.
+    try:
+        NotebookClient(
+            nb,
+            timeout=timeout,
+            kernel_name=KERNEL,
+            resources={"metadata": {"path": str(src.parent)}},
+        ).execute(env={**os.environ, **env, captions.OFF_ENV: "1"})
+    except CellExecutionError as e:
+        raise NotebookError(f"{src.name}, cell {failed_cell(nb)}: {e.ename}: {e.evalue}") from None
     atomic.write_bytes(dest, nbformat.writes(nb).encode())
     return nb
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import polars as pl
 
+from analysis import inputs
 from analysis.config import curated_tools_file
 
 #: Keyword rules for a repository's task when the curated list does not name it (first match).
@@ -28,12 +28,9 @@ def normal(name: str) -> str:
 
 
 def curated_tasks(path: Path | None = None) -> dict[str, str]:
-    """Normalised tool name -> task, from the hand-curated list ({} when it is not there)."""
-    path = path or curated_tools_file()
-    if not path.is_file():
-        return {}
-    with open(path, newline="") as f:
-        return {normal(r["name"]): r["type"].strip().replace("lifecyle", "lifecycle") for r in csv.DictReader(f)}
+    """Normalised tool name -> task, from the hand-curated list (an InputFileError when it is not there)."""
+    rows = inputs.read_rows(path or curated_tools_file(), "the curated tool list", ("name", "type"))
+    return {normal(r["name"]): r["type"].strip().replace("lifecyle", "lifecycle") for r in rows}
 
 
 def task_of(

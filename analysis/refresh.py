@@ -82,6 +82,6 @@ def run(allow_incomplete: bool) -> Path:
         os.environ.pop(config.COMPARE_ENV, None)
     else:
         os.environ[config.COMPARE_ENV] = str(previous)
-    report.run(new)
+    report.run(new, "collected today by `make refresh`")
     say(4, "the site")
     return site.publish(new)

@@ -24,11 +24,12 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from rich.console import Console
 
-from analysis import atomic, config, documents, fingerprint
+from analysis import atomic, config, documents, fingerprint, metadata
 
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 STAGED_SOURCES = ("_quarto.yml", "paper.qmd", "slides.qmd", "references.bib", "slides.scss")
@@ -76,30 +77,46 @@ def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str]
 
     A notebook's key covers its own content (parameters included) and the package code its
     cells import. The notebooks read only the tidy tables, never each other, so one
-    notebook's edit re-executes that notebook alone.
+    notebook's edit re-executes that notebook alone, and those that run, run at once, one
+    kernel a core.
     """
     sources = sorted(config.notebooks_dir().glob("[0-9][0-9]-*.ipynb"))
-    executed = []
+    stale = []
     for i, src in enumerate(sources, 1):
-        dest = out / src.name
+        name = f"notebook {src.name}"
         key = fingerprint.sha256(inputs, src.read_bytes(), fingerprint.notebook_code(fingerprint.code_cells(src)))
+        why = store.why_stale(name, key)
+        message = f"executing notebook {i}/{len(sources)}: {src.name}"
+        if why is None:
+            console.print(f"[bold]>[/bold] {message}: skipped, its inputs are unchanged")
+        else:
+            stale.append((name, key, src, f"{message} ({why})"))
+    if stale:
+        with ThreadPoolExecutor(max_workers=min(len(stale), os.cpu_count() or 1)) as pool:
+            running = {
+                pool.submit(execute_one, src, out / src.name, env): (name, key, step(message))
+                for name, key, src, message in stale
+            }
+            for future in as_completed(running):
+                name, key, start = running[future]
+                store.record(name, key, future.result())
+                done(start, f"({name.removeprefix('notebook ')})")
+    return [out / src.name for src in sources]
 
-        def run_one(src: Path = src, dest: Path = dest) -> tuple[list[Path], str]:
-            from nbconvert import HTMLExporter
 
-            from analysis import notebooks, parameters
+def execute_one(src: Path, dest: Path, env: dict[str, str]) -> list[Path]:
+    """Execute one notebook into `dest`, with its HTML copy beside it; the two files."""
+    from nbconvert import HTMLExporter
 
-            try:
-                nb = notebooks.execute(src, dest, env)
-            except (notebooks.NotebookError, parameters.ParameterError) as e:
-                raise ReportError(str(e)) from None
-            html, _ = HTMLExporter().from_notebook_node(nb)
-            atomic.write_bytes(dest.with_suffix(".html"), html.encode())
-            return [dest, dest.with_suffix(".html")], ""
+    from analysis import notebooks, parameters
 
-        once(store, f"notebook {src.name}", key, f"executing notebook {i}/{len(sources)}: {src.name}", run_one)
-        executed.append(dest)
-    return executed
+    try:
+        nb = notebooks.execute(src, dest, env)
+    except (notebooks.NotebookError, parameters.ParameterError) as e:
+        raise ReportError(str(e)) from None
+    html, _ = HTMLExporter().from_notebook_node(nb)
+    atomic.write_bytes(dest.with_suffix(".html"), html.encode())
+    return [dest, dest.with_suffix(".html")]
 
 
 class ReportError(RuntimeError):
@@ -126,29 +143,55 @@ def check_embeds(root: Path, executed_dir: Path) -> None:
                 )
 
 
-def render_with_quarto(quarto: str, root: Path, executed: list[Path], env: dict[str, str]) -> list[Path]:
-    """Render paper and slides from a staging copy, then move the results into `_output/`; the documents."""
-    check_embeds(root, config.output_dir() / "notebooks")
-    stage = config.project_root() / "_build"
-    shutil.rmtree(stage, ignore_errors=True)
-    (stage / "notebooks").mkdir(parents=True)
+#: What Quarto renders, each in a staging copy of its own so that the three run at once: (document, format).
+RENDERS = (("paper.qmd", "html"), ("paper.qmd", "typst"), ("slides.qmd", "revealjs"))
+
+
+def stage_project(folder: Path, root: Path, executed: list[Path], facts: dict[str, object]) -> None:
+    """A project Quarto can render: the documents, the executed notebooks, and the facts as metadata."""
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "notebooks").mkdir(parents=True)
     for name in STAGED_SOURCES:
         if (root / name).exists():
-            shutil.copy2(root / name, stage / name)
+            shutil.copy2(root / name, folder / name)
     for nb in executed:
-        shutil.copy2(nb, stage / "notebooks" / nb.name)
-    subprocess.run(
-        [quarto, "render"],
-        cwd=stage,
-        check=True,
-        env={**os.environ, **env, "QUARTO_PYTHON": sys.executable},
-    )
+        shutil.copy2(nb, folder / "notebooks" / nb.name)
+    metadata.write(facts, folder)
+
+
+def render_with_quarto(
+    quarto: str, root: Path, executed: list[Path], facts_file: Path, env: dict[str, str]
+) -> list[Path]:
+    """Render the paper (HTML, PDF) and the slides at once, each from a staging copy that holds the executed
+    notebooks and the facts as metadata (Quarto runs no Python), then move them into `_output/`; the documents.
+
+    Each render's console output goes to a log beside its copy, shown when it fails."""
+    check_embeds(root, config.output_dir() / "notebooks")
+    stage = config.project_root() / "_build"
+    facts = json.loads(facts_file.read_text())
+    running = []
+    for document, to in RENDERS:
+        folder = stage / f"{Path(document).stem}-{to}"
+        stage_project(folder, root, executed, facts)
+        log = (stage / f"{folder.name}.log").open("w")
+        command = [quarto, "render", document, "--to", to]
+        process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
+        running.append((folder, log, process, time.perf_counter()))
+    failed = []
+    for folder, log, process, started in running:
+        code = process.wait()
+        log.close()
+        console.print(f"  {folder.name}: {'failed' if code else 'done'} in {time.perf_counter() - started:.1f} s")
+        if code:
+            tail = "\n".join(Path(log.name).read_text().splitlines()[-15:])
+            failed.append(f"Quarto failed on {folder.name} (exit {code}; log {log.name}):\n{tail}")
+    if failed:
+        raise ReportError("\n".join(failed))
     out = config.output_dir()
-    for item in (stage / "_output").iterdir():
-        target = out / item.name
-        if target.is_dir():
-            shutil.rmtree(target)
-        shutil.move(str(item), target)
+    for folder, *_ in running:
+        for item in (folder / "_output").iterdir():
+            if item.is_file():
+                shutil.move(str(item), out / item.name)
     return [out / name for name in RENDERED if (out / name).is_file()]
 
 
@@ -226,11 +269,27 @@ def install_quarto(python: Path) -> tuple[str | None, str]:
     return quarto, reason
 
 
-def run(snapshot: Path, force: bool = False) -> None:
-    """The main job, skipping each step whose inputs are unchanged (all of them run with `force`).
+def check_inputs(snapshot: Path) -> None:
+    """Stop before anything is written if a file the analysis reads is missing, malformed or changed:
+    the snapshot's responses (against their checksums), the hand labels, the tool list, the talk's values."""
+    from analysis import content, players, talk
+    from analysis.snapshot import Snapshot
+
+    Snapshot(snapshot)
+    players.curated_tasks()
+    content.hand_labels()
+    content.hand_labels(content.KEY_LABELS_FILE)
+    talk.stated()
+
+
+def run(snapshot: Path, why: str, force: bool = False) -> None:
+    """The main job on `snapshot` (chosen for the reason `why`, said first), skipping each step whose inputs
+    are unchanged (all of them run with `force`).
 
     Without Quarto it installs the `quarto` extra; failing that, it says so and lists what it made.
     """
+    console.print(f"Analysing the snapshot {snapshot.resolve()} ({why})", markup=False)
+    check_inputs(snapshot)
     root = config.SOURCE_ROOT
     out = config.output_dir()
     snapshot = snapshot.resolve()
@@ -304,12 +363,12 @@ def run(snapshot: Path, force: bool = False) -> None:
     if not quarto:
         quarto, reason = install_quarto(python)
     if quarto:
-        # The documents' own cells read the facts (analysis.facts), so its code is part of the key.
+        # The documents read the facts as metadata (`made` covers facts.json; analysis.metadata writes them).
         key = fingerprint.sha256(
             inputs,
             made,
             fingerprint.files((root / n for n in STAGED_SOURCES), root),
-            fingerprint.code(["analysis.facts"]),
+            fingerprint.code(["analysis.metadata"]),
             quarto_version(quarto),
         )
         once(
@@ -317,7 +376,7 @@ def run(snapshot: Path, force: bool = False) -> None:
             "render",
             key,
             "rendering paper and slides with Quarto",
-            lambda: (render_with_quarto(quarto, root, executed, env), f"-> {out}"),
+            lambda: (render_with_quarto(quarto, root, executed, facts_file, env), f"-> {out}"),
         )
         console.print(f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}")
         return

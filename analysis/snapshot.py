@@ -8,6 +8,7 @@ user can fix the input rather than debug the code.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import msgspec
 
 from analysis import records
+from analysis.inputs import restore_hint
 
 MANIFEST = "manifest.json"
 #: Enrichment's own manifest: `analysis enrich` adds it and never rewrites `manifest.json`.
@@ -47,7 +49,7 @@ def read_bytes(path: Path, what: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise SnapshotError(f"{path}: {what} is missing") from None
+        raise SnapshotError(f"{path}: {what} is missing; {restore_hint(path)}") from None
     except OSError as e:
         raise SnapshotError(f"{path}: cannot read {what}: {e.strerror}") from None
 
@@ -140,6 +142,21 @@ class Snapshot:
         if enrichment_path.is_file():
             self.enrichment = read_manifest(enrichment_path)
             self.requests += self.enrichment["requests"]
+        self.verify_checksums()
+
+    def verify_checksums(self) -> None:
+        """Each listed file that carries a `sha256` (the embedded snapshot's do) must still have it."""
+        for i, entry in enumerate(self.requests):
+            expected = entry.get("sha256")
+            if expected is None:
+                continue
+            path = safe_member(self.folder, entry["file"], f"requests[{i}]")
+            actual = hashlib.sha256(read_bytes(path, f"the response of requests[{i}]")).hexdigest()
+            if actual != expected:
+                raise SnapshotError(
+                    f"{path}: fails its checksum (sha256 {actual[:12]}..., the manifest lists {str(expected)[:12]}...):"
+                    f" a recorded response was changed; {restore_hint(path)}"
+                )
 
     def unfinished(self) -> str | None:
         """Why the snapshot is not ready to analyse (interrupted or incomplete), or None."""

@@ -6,19 +6,26 @@ number of the talk is typed into prose or code.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from analysis import inputs
 from analysis.config import SOURCE_ROOT
 
 STATED_FILE = SOURCE_ROOT / "data" / "talk" / "stated.csv"
+COLUMNS = ("key", "quantity", "kind", "talk", "source", "why")
 
 
 def stated(path: Path = STATED_FILE) -> pl.DataFrame:
     """key, quantity, kind (count or share), talk (the value), source, why."""
-    return pl.read_csv(path, schema_overrides={"talk": pl.Float64})
+    data = inputs.read_bytes(path, "the talk's stated values")
+    try:
+        return pl.read_csv(io.BytesIO(data), schema_overrides={"talk": pl.Float64}).select(COLUMNS)
+    except (pl.exceptions.PolarsError, ValueError) as e:
+        raise inputs.InputFileError(f"{path}: the talk's stated values cannot be read ({e})") from None
 
 
 def formatted(kind: str, value: float) -> str:

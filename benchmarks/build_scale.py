@@ -5,7 +5,7 @@ module, both measured in this run, each in a fresh subprocess (median of --repea
 plus the build's peak memory. Targets: ratio <= 1.5, peak memory < 2 GB. The build parses
 and type-checks every item (msgspec), where the baseline only parses.
 
-    python benchmarks/build_scale.py --recorded ../shared/data/github-search-2023-01
+    python benchmarks/build_scale.py [--recorded SNAPSHOT]   (default: the embedded 2023 snapshot)
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from analysis.config import EMBEDDED_SNAPSHOT
 
 ID_STRIDE = 1_000_000_000  # larger than any recorded id, so copies never collide
 
@@ -55,7 +57,9 @@ def synthesize(recorded: Path, dest: Path, factor: int) -> int:
             body["total_count"] *= factor
             name = f"copy{copy}_{request['file']}"
             (dest / name).write_text(json.dumps(body))
-            requests.append({**request, "file": name, "params": {**request["params"], "page": len(requests) + 1}})
+            # A new body: the embedded page's checksum no longer applies (collected snapshots list none).
+            kept = {k: v for k, v in request.items() if k != "sha256"}
+            requests.append({**kept, "file": name, "params": {**kept["params"], "page": len(requests) + 1}})
             items += len(body["items"])
     (dest / "manifest.json").write_text(json.dumps({**manifest, "requests": requests}))
     return items
@@ -71,9 +75,7 @@ def measure(snapshot: Path, out: Path, mode: str) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--recorded", type=Path, default=Path(__file__).resolve().parents[2] / "shared/data/github-search-2023-01"
-    )
+    parser.add_argument("--recorded", type=Path, default=EMBEDDED_SNAPSHOT)
     parser.add_argument("--factor", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()

@@ -5,8 +5,7 @@ a cold report (`--force`, model cache emptied), a rerun with nothing changed, a 
 a prose edit to paper.qmd, and a rerun after an edit to one notebook. Each is reported as a
 ratio to the cold run. Targets: no change <= 0.08, prose only <= 0.5, one notebook <= 0.6.
 
-    PATH=/opt/quarto/bin:$PATH python benchmarks/report_incremental.py \\
-        --snapshot ../shared/data/github-search-2023-01
+    PATH=/opt/quarto/bin:$PATH python benchmarks/report_incremental.py [--snapshot DIR]
 """
 
 from __future__ import annotations
@@ -27,16 +26,14 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))
 from project_copy import copy_sources  # noqa: E402
 
+from analysis.config import EMBEDDED_SNAPSHOT  # noqa: E402
+
 TARGETS = {"no change": 0.08, "prose only": 0.5, "one notebook": 0.6}
 
 
 def timed_report(src: Path, snapshot: Path, *options: str) -> float:
     """Seconds one `python -m analysis report` takes in the copy (its console output is kept in the copy)."""
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(src),
-        "MLOPS_SHARED_DIR": os.environ.get("MLOPS_SHARED_DIR", str(REPO.parent / "shared")),
-    }
+    env = {**os.environ, "PYTHONPATH": str(src)}
     env.pop("MLOPS_PROJECT_ROOT", None)
     env.pop("MLOPS_OUTPUT_DIR", None)
     start = time.perf_counter()
@@ -64,7 +61,7 @@ def edit_notebook(path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--snapshot", type=Path, default=REPO.parent / "shared" / "data" / "github-search-2023-01")
+    parser.add_argument("--snapshot", type=Path, default=EMBEDDED_SNAPSHOT, help="default: the embedded 2023 one")
     parser.add_argument("--notebook", default="03-modeling.ipynb", help="the notebook to edit")
     args = parser.parse_args()
     if not shutil.which("quarto"):

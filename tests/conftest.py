@@ -1,27 +1,79 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
+from filelock import FileLock
 
 sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parent.parent
-DEFAULT_RECORDED = REPO.parent / "shared" / "data" / "github-search-2023-01"
+#: Set by CI: there a tool a test needs (Quarto, Chromium) missing is a failure, never a skip.
+CI_ENV = "CI"
+#: What a process of the report must not inherit from the test run: it picks its own snapshot and folders.
+REPORT_ENV_KEYS = ("SNAPSHOT", "MLOPS_PROCESSED_DIR", "MLOPS_PROJECT_ROOT", "MLOPS_OUTPUT_DIR", "FOLLOWUP", "COMPARE")
+
+
+def missing_tool(reason: str) -> NoReturn:
+    """Skip a test whose tool is missing, except under CI (or with the render checks required): fail there."""
+    if os.environ.get(CI_ENV) or os.environ.get("RENDER_CHECKS") == "required":
+        pytest.fail(f"{reason} (a missing tool fails the tests under CI)", pytrace=False)
+    pytest.skip(reason)
+
+
+def quarto() -> str:
+    """Quarto, found the way `make report` finds it (PATH, else beside the venv's Python), or skip/fail."""
+    from analysis.report import find_quarto
+
+    found = find_quarto(Path(sys.executable))
+    if found is None:
+        missing_tool("Quarto is neither on PATH nor beside the venv's Python")
+    return found
+
+
+def with_quarto_on_path(env: dict[str, str]) -> dict[str, str]:
+    """`env` with the found Quarto's folder first on PATH, so a report started with it renders."""
+    return {**env, "PATH": os.pathsep.join([str(Path(quarto()).parent), env.get("PATH", "")])}
 
 
 @pytest.fixture(scope="session")
 def recorded_snapshot() -> Path:
-    """The real recorded 2023 snapshot, read in place. Under CI its absence is a failure."""
-    path = Path(os.environ.get("RECORDED_SNAPSHOT", DEFAULT_RECORDED))
-    if not (path / "manifest.json").is_file():
-        message = f"recorded snapshot not found at {path} (set RECORDED_SNAPSHOT)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return path.resolve()
+    """The real recorded 2023 snapshot, embedded in the project (data/recorded/)."""
+    from analysis import config
+
+    assert (config.EMBEDDED_SNAPSHOT / "manifest.json").is_file(), "the embedded snapshot is missing"
+    return config.EMBEDDED_SNAPSHOT
+
+
+@pytest.fixture(scope="session")
+def checkout_report() -> str:
+    """`make report` in the checkout, on the embedded snapshot: built once and shared by every test that reads it.
+
+    Its steps are keyed by their inputs, so where it has just run (CI runs `make report` first) every step is
+    skipped in seconds. A lock keeps two test workers from building it at once. Its console output."""
+    (REPO / "_output").mkdir(exist_ok=True)
+    from analysis.report import find_quarto
+
+    env = {k: v for k, v in os.environ.items() if k not in REPORT_ENV_KEYS}
+    if find_quarto(Path(sys.executable)):
+        env = with_quarto_on_path(env)
+    else:  # the render checks then say why they cannot run; pip must not download Quarto meanwhile
+        env |= {"PIP_NO_INDEX": "1", "PIP_FIND_LINKS": str(REPO / "_output"), "PIP_CONFIG_FILE": os.devnull}
+    with FileLock(REPO / "_output" / ".report.lock"):
+        result = subprocess.run(
+            [sys.executable, "-m", "analysis", "report"],
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=1800,
+        )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return result.stdout + result.stderr
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -33,3 +85,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
     for reason in reasons:
         terminalreporter.write_line(f"Render checks skipped: {reason}", yellow=True, bold=True)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each module's tests on one test worker (`make test` runs two), so that a module's fixtures are built
+    once; but spread the reports on synthetic snapshots of different sizes, which share nothing, one group each."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        size = callspec.params.get("small_report") if callspec else None
+        group = f"small-{size}" if size is not None else Path(str(item.fspath)).stem
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -12,8 +12,19 @@ from pathlib import Path
 from analysis.report import STAGED_SOURCES
 
 REPO = Path(__file__).resolve().parent.parent
-#: What the report is made from: the package, the notebooks, hand labels, the talk's values, the lock, documents.
-SOURCES = ("analysis", "notebooks", "data/labels", "data/talk", "pyproject.toml", "uv.lock", *STAGED_SOURCES)
+#: What the report is made from: the package, the notebooks, the embedded snapshot, hand labels, the talk's values,
+#: the reference files, the lock, documents.
+SOURCES = (
+    "analysis",
+    "notebooks",
+    "data/recorded",
+    "data/labels",
+    "data/talk",
+    "data/reference",
+    "pyproject.toml",
+    "uv.lock",
+    *STAGED_SOURCES,
+)
 
 
 def copy_sources(dest: Path) -> Path:

@@ -34,7 +34,7 @@ QUARTO_TYPST_MARGIN = "1.25in"
 
 
 def required() -> bool:
-    return os.environ.get(REQUIRED_ENV, "") == "required"
+    return os.environ.get(REQUIRED_ENV, "") == "required" or bool(os.environ.get("CI"))
 
 
 def sources(root: Path) -> list[Path]:
@@ -290,6 +290,7 @@ TEXT_RULES = (
     rule("a leftover markdown link `](`", r"\]\("),
     rule("unevaluated inline code `{python}`", r"\{python\}"),
     rule("a leftover shortcode `{{<`", r"\{\{<"),
+    rule("a metadata key Quarto did not find `?meta`", r"\?meta"),
     rule("a leftover div fence `:::`", r":::"),
     rule("a leftover cell option `#|`", r"#\|"),
     rule("the placeholder 'not measured'", r"(?i)\bnot measured\b"),

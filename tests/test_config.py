@@ -31,16 +31,40 @@ def test_snapshot_env_wins(project, monkeypatch):
     assert config.snapshot_dir() == (project / "elsewhere").resolve()
 
 
-def test_no_snapshot_says_how_to_get_one(project):
+def test_embedded_snapshot_is_the_default_when_none_was_collected(project):
+    chosen, why = config.snapshot_choice()
+    assert chosen == config.EMBEDDED_SNAPSHOT and (chosen / "manifest.json").is_file()
+    assert "embedded 2023 snapshot" in why
+
+
+def test_a_collected_snapshot_wins_over_the_embedded_one(project):
+    write_snapshot(project / "data" / "raw" / "2026-12-01", [("topic:mlops", [repo_item(1)], 1)])
+    chosen, why = config.snapshot_choice()
+    assert chosen.name == "2026-12-01" and "newest of 1 collected" in why
+
+
+def test_no_snapshot_at_all_says_how_to_get_one(project, monkeypatch):
+    monkeypatch.setattr(config, "EMBEDDED_SNAPSHOT", project / "gone")
     with pytest.raises(config.SnapshotNotFound) as err:
         config.snapshot_dir()
-    assert "make collect" in str(err.value) and "SNAPSHOT=" in str(err.value)
-
-
-def test_report_without_snapshot_stops_clearly(project):
+    assert "git checkout -- data/recorded" in str(err.value) and "make collect" in str(err.value)
     result = CliRunner().invoke(main, ["report"])
     assert result.exit_code == 1
-    assert "No snapshot to analyse" in result.output and "make collect" in result.output
+    assert "No snapshot to analyse" in result.output and str(project / "gone") in result.output
+
+
+def test_report_says_first_which_snapshot_and_why(project, monkeypatch):
+    """The first line of `make report` names the snapshot and the reason it was chosen."""
+    import analysis.report
+
+    def stop(*args, **kwargs):
+        raise analysis.report.ReportError("stopped after the first line")
+
+    monkeypatch.setattr(analysis.report.fingerprint.Store, "load", stop)
+    result = CliRunner().invoke(main, ["report"])
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"Analysing the snapshot {config.EMBEDDED_SNAPSHOT}")
+    assert "embedded 2023 snapshot" in first and "stopped after the first line" in result.stderr
 
 
 def test_relative_snapshot_is_read_from_where_it_was_typed(project, monkeypatch, tmp_path):

@@ -9,10 +9,9 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, with_quarto_on_path
 from fake_github import FakeGitHub
 from snapshots import planted_cohort, write_snapshot
 from test_report import run_report, without_quarto
@@ -21,15 +20,12 @@ from analysis import config
 from analysis.collection import live
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
-QUARTO = Path(os.environ.get("QUARTO_BIN", "/opt/quarto/bin"))
 N = 600
 
 
 @pytest.fixture(scope="module")
 def followed(tmp_path_factory):
     """A planted snapshot of 2023, its follow-up today through the fake GitHub, and the report on both."""
-    if not (QUARTO / "quarto").is_file():
-        pytest.skip(f"no Quarto at {QUARTO} (set QUARTO_BIN)")
     root = tmp_path_factory.mktemp("followed")
     items, now = planted_cohort(N, dt.datetime.now(dt.UTC).date())
     snapshot = write_snapshot(
@@ -53,9 +49,7 @@ def followed(tmp_path_factory):
             timeout=300,
         )
         assert fake.count("/graphql") == -(-N // 100)
-    env = without_quarto(root)
-    env["PATH"] = os.pathsep.join([str(QUARTO), env["PATH"]])
-    env[config.SHARED_ENV] = os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared"))
+    env = with_quarto_on_path(without_quarto(root))
     return root, env, run_report(snapshot, env), len(gone)
 
 

@@ -1,9 +1,9 @@
 """Checks of the real rendered paper (PDF and HTML) and slides, as a reader sees them.
 
-They read what `make report` wrote into `analysis.config.output_dir()` (`_output/`, or
-`$MLOPS_OUTPUT_DIR`). When there is nothing current to check (no Quarto, nothing rendered
-yet, sources changed since, no Chromium), they skip and `make test` says why at its end;
-with RENDER_CHECKS=required, as in CI, each of those is a failure instead.
+They read what `make report` wrote into `analysis.config.output_dir()`: the checkout's `_output/`, which
+the `checkout_report` fixture makes current first, or `$MLOPS_OUTPUT_DIR` (another report's, checked as
+it is). When there is nothing current to check (no Quarto, no Chromium), they skip and `make test` says
+why at its end; with RENDER_CHECKS=required or CI set, each of those is a failure instead.
 """
 
 from __future__ import annotations
@@ -37,9 +37,6 @@ SLIDES_ROOT = ".reveal .slides"
 
 
 OUT = config.output_dir()
-UNAVAILABLE = rendered.unavailable(OUT, REPO)
-if UNAVAILABLE and not rendered.required():
-    pytest.skip(UNAVAILABLE, allow_module_level=True)
 
 
 def cannot_check(reason: str) -> NoReturn:
@@ -56,10 +53,14 @@ def no_problems(problems: list[str], what: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def out() -> Path:
-    """The folder of current rendered outputs (missing or stale ones fail here only where required)."""
-    if UNAVAILABLE:
-        cannot_check(UNAVAILABLE)
+def out(request: pytest.FixtureRequest) -> Path:
+    """The folder of current rendered outputs: the checkout's report, made current first, unless
+    `$MLOPS_OUTPUT_DIR` names another (missing or stale outputs fail here only where required)."""
+    if OUT == REPO / "_output":
+        request.getfixturevalue("checkout_report")
+    unavailable = rendered.unavailable(OUT, REPO)
+    if unavailable:
+        cannot_check(unavailable)
     return OUT
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 from conftest import REPO
 from project_copy import copy_sources
 
-from analysis import config, documents, notebooks
+from analysis import documents, notebooks
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))
@@ -61,25 +60,56 @@ def run_report(snapshot: Path, env: dict[str, str], *options: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def report(recorded_snapshot, tmp_path_factory):
-    """Run the main job as a user would, into a temporary project folder, on a machine without Quarto."""
-    root = tmp_path_factory.mktemp("project")
-    return root, run_report(recorded_snapshot, without_quarto(root))
+def report(checkout_report):
+    """The main job as a user runs it, in the checkout, on the embedded snapshot (built once per session)."""
+    return REPO, checkout_report
+
+
+#: Synthetic snapshots (repositories, languages) on which every notebook must run and every fact read as prose.
+SMALL = {
+    0: ("Python",),
+    1: ("Python",),
+    3: ("Python", "Go"),
+    44: ("Python", "Jupyter Notebook", "Go"),
+    400: ("Go", "Rust", "TypeScript"),  # a topic whose languages are not Python
+}
+#: The one rendered with Quarto and checked like the recorded report; the others run on a machine without Quarto.
+RENDERED_SMALL = 44
+
+
+@pytest.fixture(scope="module")
+def small_report(request, tmp_path_factory):
+    """`make report` on a synthetic snapshot of `request.param` repositories, once per module and size:
+    (n, project root, snapshot, environment, console output)."""
+    from conftest import with_quarto_on_path
+    from snapshots import synthetic_snapshot
+
+    n = request.param
+    folder = tmp_path_factory.mktemp(f"synthetic-{n}")
+    snapshot = synthetic_snapshot(folder / "raw" / f"synthetic-{n}", n, SMALL[n])
+    root = folder / "project"
+    if n == RENDERED_SMALL:
+        env = with_quarto_on_path({k: v for k, v in os.environ.items() if k != "SNAPSHOT"})
+        env["MLOPS_PROJECT_ROOT"] = str(root)
+    else:
+        env = without_quarto(root)
+    return n, root, snapshot, env, run_report(snapshot, env)
 
 
 def executed(root: Path, name: str) -> nbformat.NotebookNode:
     return nbformat.read(root / "_output" / "notebooks" / name, as_version=4)
 
 
-def test_says_quarto_is_missing_and_what_it_made(report):
-    root, output = report
+@pytest.mark.parametrize("small_report", [400], indirect=True)
+def test_says_quarto_is_missing_and_what_it_made(small_report):
+    _, root, _, _, output = small_report
     assert "installing quarto-cli>=1.5 with pip" in output
     assert "Quarto is not installed and could not be installed (pip failed: ERROR: " in output
     assert output.count("could not be installed") == 1
     for produced in ("tidy data", "executed notebooks", "notebooks as HTML", "slide previews", "install Quarto"):
         assert produced in output
     assert len(list((root / "_output" / "slide-previews").glob("*.png"))) >= 10
-    processed = root / "data" / "processed" / "github-search-2023-01"
+    processed = root / "data" / "processed" / "synthetic-400"
     assert (processed / "repos.parquet").is_file() and (processed / "quality.json").is_file()
 
 
@@ -140,23 +170,26 @@ FAKE_QUARTO = """#!{python}
 import json, os, pathlib, sys
 if sys.argv[1:] == ["--version"]:
     sys.exit(print("1.5.0"))
-assert sys.argv[1:] == ["render"], sys.argv
+document, to = sys.argv[2], sys.argv[4]
+assert sys.argv[1:] == ["render", document, "--to", to], sys.argv
 here = pathlib.Path.cwd()
-assert (here / "_quarto.yml").is_file() and (here / "paper.qmd").is_file()
+assert (here / "_quarto.yml").is_file() and (here / document).is_file()
+assert "n_repos: " in (here / "_facts.yml").read_text()  # the facts, as metadata
 for nb in (here / "notebooks").glob("*.ipynb"):
     cells = json.loads(nb.read_text())["cells"]
     assert any(c.get("outputs") for c in cells), f"{{nb}} holds no outputs to embed"
-assert os.environ["QUARTO_PYTHON"] and os.environ["SNAPSHOT"]
+assert os.environ["SNAPSHOT"]
 out = here / "_output"
 out.mkdir()
-for name in ("paper.html", "paper.pdf", "slides.html"):
-    (out / name).write_text("rendered")
+name = {{"html": "paper.html", "typst": "paper.pdf", "revealjs": "slides.html"}}[to]
+(out / name).write_text("rendered")
 """
 
 
-def test_quarto_renders_a_staging_copy_with_executed_notebooks(report, recorded_snapshot, tmp_path):
+@pytest.mark.parametrize("small_report", [400], indirect=True)
+def test_quarto_renders_a_staging_copy_with_executed_notebooks(small_report, tmp_path):
     """With Quarto found, a rerun in the same folder renders, and skips every step whose inputs are unchanged."""
-    root, _ = report
+    _, root, snapshot, _, _ = small_report
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     quarto = bin_dir / "quarto"
@@ -167,7 +200,7 @@ def test_quarto_renders_a_staging_copy_with_executed_notebooks(report, recorded_
         "MLOPS_PROJECT_ROOT": str(root),
         "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
     }
-    output = run_report(recorded_snapshot, env)
+    output = run_report(snapshot, env)
     for name in ("paper.html", "paper.pdf", "slides.html"):
         assert (root / "_output" / name).read_text() == "rendered"
     assert sorted(p.name for p in (root / "_output" / "notebooks").glob("*.ipynb")) == NOTEBOOKS
@@ -175,7 +208,7 @@ def test_quarto_renders_a_staging_copy_with_executed_notebooks(report, recorded_
     skipped = re.findall(r"^> (.+): skipped, its inputs are unchanged$", output, re.M)
     assert len(skipped) == len(NOTEBOOKS) + 3, output  # the tables, the facts, each notebook, the previews
     assert "rendering paper and slides with Quarto (never ran here)" in output
-    rerun = run_report(recorded_snapshot, env)
+    rerun = run_report(snapshot, env)
     assert "rendering paper and slides with Quarto: skipped" in rerun
 
 
@@ -203,11 +236,7 @@ def enriched(tmp_path_factory):
         )
     src = copy_sources(tmp / "src")
     label_sample(snapshot, src / "data" / "labels" / "content_types.csv")
-    env = {
-        **without_quarto(src),
-        "PYTHONPATH": str(src),
-        config.SHARED_ENV: os.environ.get(config.SHARED_ENV, str(REPO.parent / "shared")),
-    }
+    env = {**without_quarto(src), "PYTHONPATH": str(src)}
     return src, snapshot, env, run_report(snapshot, env)
 
 
@@ -234,30 +263,10 @@ def test_report_on_an_enriched_snapshot(enriched):
     assert "image/png" in size_cell.outputs[0]["data"]
 
 
-@pytest.mark.parametrize(
-    ("n", "languages"),
-    [
-        (0, ("Python",)),
-        (1, ("Python",)),
-        (3, ("Python", "Go")),
-        (44, ("Python", "Jupyter Notebook", "Go")),
-        (400, ("Go", "Rust", "TypeScript")),  # a topic whose languages are not Python
-    ],
-)
-def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
+@pytest.mark.parametrize("small_report", sorted(SMALL), indirect=True)
+def test_report_on_small_and_non_python_snapshots(small_report):
     """Every notebook runs, and every fact reads as prose: an analysis the snapshot cannot support says why."""
-    from snapshots import synthetic_snapshot
-
-    snapshot = synthetic_snapshot(tmp_path / "raw" / f"synthetic-{n}", n, languages)
-    root = tmp_path / "project"
-    result = subprocess.run(
-        [sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
-        env=without_quarto(root),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
+    n, root, _, _, _ = small_report
     for name in NOTEBOOKS:
         errors = [
             o
@@ -282,21 +291,13 @@ def test_report_on_small_and_non_python_snapshots(tmp_path, n, languages):
         assert "Python" not in facts["top_language"] and facts["hr_org"]
 
 
-def test_a_small_snapshot_renders_and_reads_right(tmp_path):
+@pytest.mark.parametrize("small_report", [RENDERED_SMALL], indirect=True)
+def test_a_small_snapshot_renders_and_reads_right(small_report):
     """On 44 repositories, too few for some analyses, the rendered paper and deck pass every render check:
     each analysis that falls short says so in a sentence, and no sentence is left with a hole in it."""
     import rendered
-    from snapshots import synthetic_snapshot
 
-    if shutil.which("quarto") is None:
-        if rendered.required():
-            pytest.fail("render checks are required, but Quarto is not on PATH", pytrace=False)
-        pytest.skip("Quarto is not on PATH")
-    snapshot = synthetic_snapshot(tmp_path / "raw" / "synthetic-44", 44, ("Python", "Jupyter Notebook", "Go"))
-    root = copy_sources(tmp_path / "project")
-    env = {**os.environ, "MLOPS_PROJECT_ROOT": str(root), "PYTHONPATH": str(root)}
-    env.pop("SNAPSHOT", None)
-    run_report(snapshot, env)
+    _, root, _, env, _ = small_report
     facts = json.loads((root / "data" / "processed" / "synthetic-44" / "facts.json").read_text())
     assert not facts["topics_supported"] and not facts["content_supported"]  # so the shortfalls are rendered
     checks = subprocess.run(

@@ -10,7 +10,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 import site_check
-from conftest import REPO
+from conftest import REPO, missing_tool
 from snapshots import write_snapshot
 
 from analysis import config, refresh
@@ -117,8 +117,10 @@ def built_site() -> Path:
 def test_built_site_reads_right_in_a_browser():
     """The checks of tests/site_check.py on the site `make site` last built here (skipped when there is none)."""
     site = built_site()
-    if not (site / "index.html").is_file() or not site_check.CHROMIUM.exists():
-        pytest.skip(f"no built site at {site} (make site) or no Chromium at {site_check.CHROMIUM}")
+    if not (site / "index.html").is_file():
+        pytest.skip(f"no built site at {site} (make site builds one)")
+    if not site_check.CHROMIUM.exists():
+        missing_tool(f"no Chromium at {site_check.CHROMIUM} (Debian: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:

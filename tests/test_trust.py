@@ -11,7 +11,6 @@ import errno
 import hashlib
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -350,16 +349,14 @@ def test_stored_graphql_answers_are_typed_too(env, tmp_path):
 
 
 @pytest.mark.parametrize("doc", ["paper.qmd", "slides.qmd"])
-def test_documents_warn_when_an_unfinished_snapshot_was_accepted(doc, capsys):
-    """The documents' warning cell prints a callout only when quality.json says `unfinished`."""
+def test_documents_warn_when_an_unfinished_snapshot_was_accepted(doc):
+    """The documents show a warning callout, with the reason, only when quality.json says `unfinished`."""
     from conftest import REPO
 
-    text = (REPO / doc).read_text()
-    found = re.search(r"```\{python\}\n#\| label: unfinished-snapshot\n(.*?)```", text, re.S)
-    assert found, f"{doc} has no unfinished-snapshot cell"
-    cell = found.group(1)
-    exec(cell, {"unfinished": ""})
-    assert capsys.readouterr().out == ""
-    exec(cell, {"unfinished": "its collection was interrupted"})
-    shown = capsys.readouterr().out
-    assert shown.startswith("::: {.callout-warning}") and "its collection was interrupted" in shown
+    from analysis import documents
+
+    text = documents.read(REPO / doc)
+    assert "{{< meta unfinished >}}" not in text.shown({"unfinished": ""}).body
+    shown = text.shown({"unfinished": "its collection was interrupted"}).body
+    warning = shown[shown.index("::: {.callout-warning}") :]
+    assert "{{< meta unfinished >}}" in warning.split(":::\n")[0]

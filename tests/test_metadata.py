@@ -1,0 +1,47 @@
+"""The facts as Quarto metadata: plain text stays plain, Markdown facts stay Markdown, switches follow the facts."""
+
+from __future__ import annotations
+
+import yaml
+
+from analysis import metadata
+
+
+def test_plain_facts_are_escaped_so_pandoc_shows_them_as_written():
+    meta = metadata.metadata({"path": "data/repos/topic_*.json", "who": "@someone [x](y) **b**"})
+    assert meta["path"] == r"data/repos/topic\_\*.json"
+    assert meta["who"] == r"\@someone \[x\](y) \*\*b\*\*"
+
+
+def test_markdown_facts_and_switches():
+    facts = {
+        "followup_paper": "**Fates.** A list:\n\n- one",
+        "compare_paper": "",
+        "unfinished": "",
+        "topics_supported": False,
+        "growth_supported": True,
+        "enriched": True,
+    }
+    meta = metadata.metadata(facts)
+    assert meta["followup_paper"] == facts["followup_paper"]
+    assert meta["supports-topics"] is False and meta["supports-growth"] is True
+    assert meta["unfinished-snapshot"] is False and meta["has-comparison"] is False
+    assert "enriched" not in meta  # not a string: nothing a document prints
+    assert metadata.conditions({**facts, "unfinished": "interrupted", "compare_paper": "x"}) == {
+        "supports-topics": False,
+        "supports-growth": True,
+        "unfinished-snapshot": True,
+        "has-comparison": True,
+    }
+
+
+def test_written_file_reads_back(tmp_path):
+    path = metadata.write({"n_repos": "1,007", "note": "a: b", "growth_supported": True}, tmp_path)
+    assert path.name == metadata.FILE
+    assert yaml.safe_load(path.read_text()) == {
+        "n_repos": "1,007",
+        "note": "a: b",
+        "supports-growth": True,
+        "unfinished-snapshot": False,
+        "has-comparison": False,
+    }
