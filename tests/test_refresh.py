@@ -52,7 +52,7 @@ def week(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[int]]:
         )
         for k in range(CREATED)
     ]
-    deleted = {r["id"] for r in later if r["id"] % 20 == 0}
+    deleted = {r["id"] for r in later if r["id"] % 20 == 7}  # none of those renamed, moved or archived
     first = [served(r) for r in items + untagged]
     second = [served(r) for r in later if r["id"] not in deleted]
     second += [served({**r, "topics": ["mlops", "python"]}) for r in untagged] + [served(r) for r in created]
@@ -144,6 +144,9 @@ def test_second_site_holds_the_planted_numbers(refreshed):
     followup = facts["followup_paper"]
     assert followup.startswith(f"This section follows up the earlier snapshot, of {FIRST}.")
     assert f"each of its {N:,} repositories" in followup and f"{100 * len(deleted) / N:.0f}%" in followup
+    renamed, moved = N // 40, N // 70  # planted_cohort: every 40th renamed, every 70th moved to another owner
+    assert f"{renamed:,} were renamed and {moved:,} moved to another owner" in followup
+    assert "7 days after the snapshot" in followup
     site = root / "_site"
     paper = (site / "paper.html").read_text()
     assert f"Since the snapshot of {FIRST}" in paper and "follows up the earlier snapshot" in paper

@@ -168,8 +168,10 @@ def reproducibility(ctx: Context) -> str:
         f"| snapshot `manifest.json` SHA-256 | `{f['manifest_sha256']}` |\n"
         + (f"| compared with the snapshot of | {f['compare_since']} |\n" if f.get("compare_since") else "")
         + "\n"
-        f"The snapshots (their recorded API responses, never edited) are kept {ctx.snapshots}. With them"
-        " unpacked into the checkout at that commit (`git checkout` it), one command re-renders this site, the"
+        f"The snapshots (their recorded API responses, never edited) are kept {ctx.snapshots}. A release's"
+        " `snapshot-DATE.tar.gz` unpacks into `data/raw/` and its `followup-DATE.tar.gz` (the follow-up its"
+        " report used) into `data/` (`tar -xzf FILE -C data/raw`, `-C data`); each has its `.sha256`. With the"
+        " snapshots named above in place, in a checkout of that commit, one command re-renders this site, the"
         " paper, the slides and the notebooks, with exactly the locked package versions:\n\n"
         f"```sh\n{ctx.command}\n```\n\n"
         "It needs Python 3.11, make and Quarto; the Python packages come from `uv.lock`. The paper's"
