@@ -36,6 +36,10 @@ SLIDES_BAR_STYLE = (
 )
 
 
+#: Checksums and commits in tables break anywhere rather than push a narrow screen sideways; file names never.
+SITE_CSS = "td code { overflow-wrap: anywhere; word-break: break-all; }\n.file-name { white-space: nowrap; }\n"
+
+
 class SiteError(RuntimeError):
     """The site cannot be built from what is there (said in one line, with what to do)."""
 
@@ -51,7 +55,7 @@ def quarto_yml() -> str:
     return (
         "project:\n  type: website\n  output-dir: _site\n  render:\n" + render + "\n"
         f'website:\n  title: "{SITE_TITLE}"\n  page-navigation: false\n  navbar:\n    left:\n' + nav + "\n"
-        "format:\n  html:\n    theme: default\n    toc: true\n"
+        "format:\n  html:\n    theme: default\n    css: site.css\n    toc: true\n"
     )
 
 
@@ -111,6 +115,7 @@ def build(snapshot: Path, quarto: str, command: str) -> Path:
     files = downloads.write(processed, snapshot, stage / "downloads")
     ctx = pages.Context(facts, files, notebooks, provenance.code_commit(), command, kept)
     (stage / "_quarto.yml").write_text(quarto_yml())
+    (stage / "site.css").write_text(SITE_CSS)
     pages.write(stage, ctx, config.SOURCE_ROOT / "data" / "README.md")
     # A project render empties its output folder first: the downloads and documents are added after it.
     subprocess.run([quarto, "render"], cwd=stage, check=True, env={**os.environ, "QUARTO_PYTHON": sys.executable})

@@ -135,15 +135,16 @@ def size(n: int) -> str:
 
 
 def data(ctx: Context) -> str:
-    rows = "\n".join(f"| [{d.name}](downloads/{d.name}) | {size(d.size)} | `{d.sha256}` |" for d in ctx.downloads)
+    rows = "\n".join(
+        f"| [[{d.name}](downloads/{d.name})]{{.file-name}} | {size(d.size)} | `{d.sha256}` |" for d in ctx.downloads
+    )
     body = (
         f"The tidy tables of the snapshot of {ctx.facts['as_of']}, as Parquet and as CSV (in a CSV, a list column"
         " is joined by `;` and a record column is JSON), with the snapshot's `manifest.json` (every request"
         " that made it), its coverage (`quality.json`) and the numbers the documents state (`facts.json`)."
         " Each column is described in the [data dictionary](data-dictionary.html).\n\n"
         f"Check a download with `sha256sum --check {CHECKSUMS}` ([{CHECKSUMS}](downloads/{CHECKSUMS})).\n\n"
-        # Column widths by the dashes' proportions: a name never breaks, the checksum takes the rest.
-        "| file | size | SHA-256 |\n|:-------------|--------:|:-------------------------------|\n" + rows + "\n\n"
+        "| file | size | SHA-256 |\n| --- | ---: | --- |\n" + rows + "\n\n"
         f"The snapshot's recorded API responses themselves are kept {ctx.snapshots}."
     )
     return page("Data", body)
