@@ -5,8 +5,9 @@ log1p: on the raw scale a handful of famous projects would be the only variance 
 and DBSCAN see. Ages are in years; `has_*` flags are 0/1 (missing counts as 0).
 
 Binary flags, standardised, put gaps between their combinations that no continuous feature
-has, so density clusters may be nothing but flag combinations: `flag_purity` measures that,
-over a sweep of eps, and the model without the flags shows what is left.
+has, so density clusters with them are flag combinations whatever the flags mean: the study
+clusters the DESCRIPTIVE features, and judges them against a null reference (`cluster_null`);
+the model with the flags is shown only beside it, in the robustness table.
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from analysis.fingerprint import cached
 
 SEED = 42
 FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
-FEATURES = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_since_push", *FLAGS)
+DESCRIPTIVE = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_since_push")
+FEATURES = (*DESCRIPTIVE, *FLAGS)
 VARIANCE_KEPT = 0.9
 
 
@@ -84,21 +86,8 @@ class Clustering:
     kmeans_k: int
     kmeans_silhouette: float
     silhouette_with_noise: float | None  # DBSCAN's, with the noise counted as one more group
-    flag_purity: float | None  # share of clustered repositories on their cluster's most common flag combination
-    kmeans_flag_purity: float
-    sweep: pl.DataFrame  # eps, clusters, noise_share, flag_purity
+    sweep: pl.DataFrame  # eps, clusters, noise_share
     flags: bool  # whether the has_* flags were features
-
-
-def flag_purity(labels: np.ndarray, flags: np.ndarray) -> float | None:
-    """Share of clustered points (label >= 0) whose flag combination is their cluster's most common one:
-    1 when every cluster is a single combination; None when nothing is clustered."""
-    clustered = labels >= 0
-    if not clustered.any():
-        return None
-    combos = pl.DataFrame({"cluster": labels[clustered], "combo": [row.tobytes() for row in flags[clustered]]})
-    modal = combos.group_by("cluster", "combo").len().group_by("cluster").agg(pl.col("len").max())["len"].sum()
-    return float(modal / clustered.sum())
 
 
 def silhouette(reduced: np.ndarray, labels: np.ndarray) -> float | None:
@@ -113,15 +102,14 @@ def dbscan(reduced: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
 @cached
 def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
     """PCA, then DBSCAN with eps at the k-distance knee, and k-means with k by silhouette; DBSCAN again
-    over a sweep of eps, each clustering's flag purity, and silhouettes with and without the noise.
-    `flags=False` leaves the has_* flags out of the features.
+    over a sweep of eps, and silhouettes with and without the noise. `flags=False` leaves the has_* flags
+    out of the features (the DESCRIPTIVE ones).
 
     Neighbour searches use all cores; the result is cached on disk, keyed by its inputs.
     """
     table = features(repos, as_of)
     names = FEATURES if flags else tuple(f for f in FEATURES if f not in FLAGS)
     scaled = StandardScaler().fit_transform(table.select(names).to_numpy())
-    flag_values = table.select(FLAGS).to_numpy()
     pca = PCA(random_state=SEED).fit(scaled)
     # Enough components for VARIANCE_KEPT, and at least the two the PCA-plane figure shows.
     components = max(2, int(np.searchsorted(np.cumsum(pca.explained_variance_ratio_), VARIANCE_KEPT) + 1))
@@ -143,7 +131,6 @@ def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
                 "eps": scale * eps,
                 "clusters": len(set(labels[labels >= 0])),
                 "noise_share": float((labels < 0).mean()),
-                "flag_purity": flag_purity(labels, flag_values),
             }
         )
     km_scores = {
@@ -169,32 +156,22 @@ def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
         kmeans_k=km_k,
         kmeans_silhouette=float(km_scores[km_k]),
         silhouette_with_noise=silhouette(reduced, db),
-        flag_purity=flag_purity(db, flag_values),
-        kmeans_flag_purity=flag_purity(km, flag_values) or 0.0,
-        sweep=pl.DataFrame(
-            sweep,
-            schema={"eps": pl.Float64, "clusters": pl.Int64, "noise_share": pl.Float64, "flag_purity": pl.Float64},
-        ),
+        sweep=pl.DataFrame(sweep, schema={"eps": pl.Float64, "clusters": pl.Int64, "noise_share": pl.Float64}),
         flags=flags,
     )
 
 
-#: At or above this flag purity, clusters are read as flag combinations.
-SETTINGS_PURITY = 0.95
+def found(c: Clustering) -> int:
+    """DBSCAN's number of clusters (its noise is not one)."""
+    return int(c.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
 
 
-def is_settings(c: Clustering) -> bool:
-    """Whether every clustering of the eps sweep is (at least SETTINGS_PURITY) combinations of the flags."""
-    purity = c.sweep["flag_purity"].drop_nulls().to_numpy()
-    return bool(purity.size) and bool(purity.min() >= SETTINGS_PURITY)
-
-
-def headline(c: Clustering) -> str:
-    """The clustering's result in a slide title's few words."""
-    found = c.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique()
-    if is_settings(c):
-        return f"DBSCAN's {found} clusters are combinations of GitHub settings"
-    return f"DBSCAN finds {found} clusters and {100 * c.noise_share:.0f}% noise"
+def headline(c: Clustering, margin: float | None) -> str:
+    """The clustering's result in a slide title's few words: a finding only when it beats its null reference
+    (`margin`: k-means' silhouette above the reference's; None when it does not beat it)."""
+    if margin is None:
+        return "Repositories form no clusters that beat the same features permuted"
+    return f"k-means' {c.kmeans_k} clusters beat permuted features (silhouette {margin:+.2f})"
 
 
 def span(values: np.ndarray, spec: str = ".0%") -> str:
@@ -203,27 +180,16 @@ def span(values: np.ndarray, spec: str = ".0%") -> str:
     return low if low == high else f"{low} to {high}"
 
 
-def settings_text(c: Clustering, without: Clustering) -> str:
-    """What the eps sweep and the flag purity say the clusters are, and what is left without the flags."""
-    purity = c.sweep["flag_purity"].drop_nulls().to_numpy()
-    held = (
-        f"{span(purity)} of the clustered repositories share their cluster's most common combination of the"
-        f" four feature flags (issues, wiki, pages, discussions; {100 * c.kmeans_flag_purity:.0f}% for k-means)"
-        if purity.size
-        else "no repository is clustered"
-    )
-    verdict = (
-        "The clusters sort repositories by their GitHub settings, not into kinds of repository"
-        if is_settings(c)
-        else "The clusters are more than the flags' combinations"
-    )
-    found = int(without.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+def flags_text(c: Clustering, with_flags: Clustering) -> str:
+    """What the eps sweep finds, and why the model with the has_* flags is not read."""
     eps, counts = span(c.sweep["eps"].to_numpy(), ".2f"), span(c.sweep["clusters"].to_numpy(), ".0f")
     noise = span(c.sweep["noise_share"].to_numpy())
+    n = found(with_flags)
     return (
-        f"Over eps from {eps} DBSCAN finds {counts} clusters and leaves {noise} of repositories as noise, and {held}."
-        f" {verdict}: without the flags, DBSCAN finds {found} cluster{'' if found == 1 else 's'}"
-        f" ({100 * without.noise_share:.0f}% noise, eps {without.eps:.2f})."
+        f"Over eps from {eps} DBSCAN finds {counts} clusters and leaves {noise} of repositories as noise. With the"
+        f" four has_* flags (issues, wiki, pages, discussions) among the features it finds {n}"
+        f" cluster{'' if n == 1 else 's'}, but standardised binary flags put gaps between their combinations"
+        " whatever the flags mean, so that model is not read."
     )
 
 

@@ -26,6 +26,23 @@ def language_shares(repos: pl.DataFrame, min_repos: int = 5) -> pl.DataFrame:
     )
 
 
+def language_denominators(repos: pl.DataFrame, language: str) -> dict[str, int]:
+    """A language's repositories, beside the two denominators its share can have: all repositories,
+    and those GitHub gives a primary language (the talk's bars were shares of these)."""
+    known = repos["language"].drop_nulls()
+    return {"repos": int((known == language).sum()), "all": repos.height, "with_language": known.len()}
+
+
+def share_text(repos: pl.DataFrame, language: str) -> str:
+    """A language's share over each denominator, each named: "45% of all 1,007 (50% of the 900 with a language)"."""
+    n = language_denominators(repos, language)
+    of_all = f"{n['repos'] / n['all']:.0%} of all {n['all']:,}" if n["all"] else "none of 0"
+    if n["with_language"] == n["all"]:
+        return of_all
+    of_known = f"{n['repos'] / n['with_language']:.0%}" if n["with_language"] else "none"
+    return f"{of_all} ({of_known} of the {n['with_language']:,} with a language)"
+
+
 def cumulative_repos(repos: pl.DataFrame) -> pl.DataFrame:
     """Cumulative number of repositories by creation date (one row per creation day)."""
     return (

@@ -19,6 +19,7 @@ from analysis import (
     adoption,
     atomic,
     build,
+    cluster_null,
     clusters,
     community,
     compare,
@@ -34,8 +35,10 @@ from analysis import (
     recency,
     scalars,
     survival,
+    tags,
     talk,
     then_now,
+    topic_null,
 )
 from analysis.dates import median_created
 
@@ -72,6 +75,8 @@ def compute(study: build.Study) -> dict[str, Any]:
         "unfinished": study.quality.get("unfinished") or "",  # set only when an unfinished snapshot was accepted
         "min_repos": str(params["min_repos"]),
         "min_topic_repos": str(params["min_topic_repos"]),
+        "tag_seeds": str(len(tags.SEEDS)),
+        "tag_rewirings": str(tags.REWIRINGS),
         "n_repos": f"{cover['repositories']:,}",
         "queries": " and ".join(q["query"] for q in study.quality["queries"]),
         "mlops_query": mlops["query"],
@@ -92,6 +97,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         **content_facts(repos, labels),
         "labelled": str(labels.height),
         **adoption_facts(repos, params["min_topic_repos"]),
+        **tag_facts(repos, params["min_topic_repos"], query_topics(study.quality)),
         **survival_facts(repos, as_of, types, labels),
         **cohort_facts(study, older, types, labels, params["key_players"]),
         **compare.facts(study, older),
@@ -104,8 +110,8 @@ def compute(study: build.Study) -> dict[str, Any]:
         ),
         **talk.talk_facts(stated),
         "study_repositories": f"{cover['repositories']:,}",
-        "study_python_share": pct(share_of(repos, "Python")),
-        "study_notebook_share": pct(share_of(repos, "Jupyter Notebook")),
+        "study_python_share": eda.share_text(repos, "Python"),
+        "study_notebook_share": eda.share_text(repos, "Jupyter Notebook"),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
 
@@ -152,6 +158,9 @@ PROFILE_KEYS = (
     "top_language_share",
     "second_language",
     "second_language_share",
+    "top_language_share_known",
+    "second_language_share_known",
+    "with_language",
     "median_stars",
     "share_under_10_stars",
     "top1pct_star_share",
@@ -165,7 +174,7 @@ PROFILE_KEYS = (
 
 def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
     """Languages, stars and key players; a snapshot needs two languages among its repositories for these."""
-    langs = eda.language_shares(repos, min_repos=1)
+    langs = eda.language_shares(repos, min_repos=1).filter(pl.col("language") != eda.NO_LANGUAGE)
     if langs.height < 2:
         return unsupported(
             "profile", f"The snapshot's repositories have {langs.height} primary languages, fewer than 2.", PROFILE_KEYS
@@ -181,6 +190,8 @@ def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
             pct(langs["share"][0]),
             langs["language"][1],
             pct(langs["share"][1]),
+            *(known_share(repos, language) for language in langs["language"][:2]),
+            f"{repos['language'].drop_nulls().len():,}",
             f"{stars['median']:,.0f}",
             pct(stars["share_under_10"]),
             pct(stars["top1pct_share_of_stars"]),
@@ -278,7 +289,12 @@ def unsupported(name: str, reason: str, keys: tuple[str, ...]) -> dict[str, Any]
     return {f"{name}_supported": False, f"{name}_shortfall": reason, **dict.fromkeys(keys, "")}
 
 
-TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "lda_coherence")
+def not_a_finding(count: str, reason: str) -> str:
+    """A model's count for the talk table, marked when the model does not beat its null reference."""
+    return f"{count}; not a finding ({reason})"
+
+
+TOPIC_KEYS = ("lda_k", "study_lda_topics", "lda_tied", "topic_null")
 
 
 def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: tuple[str, ...]) -> dict[str, str]:
@@ -287,14 +303,28 @@ def topic_facts(repos: pl.DataFrame, grid: tuple[int, ...], domain_stop_words: t
     seeds = str(len(lda.SEEDS))
     reason = lda.shortfall(repos)
     if reason is not None:
-        return unsupported("topics", reason, TOPIC_KEYS) | {"lda_grid": ", ".join(map(str, grid)), "lda_seeds": seeds}
+        return unsupported("topics", reason, TOPIC_KEYS) | {
+            "lda_grid": ", ".join(map(str, grid)),
+            "lda_seeds": seeds,
+            "topics_finding": False,
+            "topic_headline": "Topics of descriptions",
+        }
     topics = lda.choose(repos, grid, domain_stop_words)
+    null = topic_null.compare(repos, topics.k, domain_stop_words)
     searched = ", ".join(str(k) for k in topics.grid["k"].to_list())
+    count = str(topics.k) if null.beats else not_a_finding(str(topics.k), "no more coherent than shuffled words")
     return supported(
         "topics",
         TOPIC_KEYS,
-        (str(topics.k), str(topics.k), lda.tied_text(topics), lda.coherence_text(topics)),
-    ) | {"lda_grid": searched, "lda_seeds": seeds}
+        (str(topics.k), count, lda.tied_text(topics), topic_null.verdict(null, topics.k)),
+    ) | {
+        "lda_grid": searched,
+        "lda_seeds": seeds,
+        "topics_finding": null.beats,
+        "topic_headline": f"Coherence picks {topics.k} topics of descriptions, and they beat shuffled words"
+        if null.beats
+        else "Topics of descriptions are no more coherent than shuffled words",
+    }
 
 
 CLUSTER_KEYS = (
@@ -309,22 +339,25 @@ CLUSTER_KEYS = (
     "kmeans_silhouette",
     "study_dbscan_clusters",
     "dbscan_silhouette_noise",
-    "cluster_settings",
+    "cluster_flags",
     "cluster_headline",
+    "cluster_null",
 )
 
 
-def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
+def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, Any]:
+    """Clusters of the descriptive features, judged against their null reference."""
     reason = clusters.shortfall(repos)
     if reason is not None:
-        return unsupported("clusters", reason, CLUSTER_KEYS)
-    groups = clusters.cluster(repos, as_of)
-    found = str(groups.points.filter(pl.col("dbscan") >= 0)["dbscan"].n_unique())
+        return unsupported("clusters", reason, CLUSTER_KEYS) | {"clusters_finding": False}
+    groups = clusters.cluster(repos, as_of, flags=False)
+    null = cluster_null.compare(repos, as_of)
+    found = str(clusters.found(groups))
     return supported(
         "clusters",
         CLUSTER_KEYS,
         (
-            found,
+            f"{found} cluster{'' if found == '1' else 's'}",
             f"{groups.eps:.2f}",
             str(groups.min_samples),
             str(groups.components),
@@ -333,12 +366,50 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, str]:
             clusters.silhouette_text(groups.dbscan_silhouette),
             str(groups.kmeans_k),
             f"{groups.kmeans_silhouette:.2f}",
-            found,
+            found if null.beats else not_a_finding(found, "no better than the same features permuted"),
             clusters.silhouette_text(groups.silhouette_with_noise),
-            clusters.settings_text(groups, clusters.cluster(repos, as_of, flags=False)),
-            clusters.headline(groups),
+            clusters.flags_text(groups, clusters.cluster(repos, as_of)),
+            clusters.headline(groups, null.margin if null.beats else None),
+            cluster_null.verdict(null),
         ),
-    )
+    ) | {"clusters_finding": null.beats}
+
+
+TAG_KEYS = ("tag_null", "tag_communities", "tag_largest", "tag_largest_share", "tag_tagged")
+
+
+def query_topics(quality: dict[str, Any]) -> tuple[str, ...]:
+    """The topics the snapshot's queries selected on: every repository carries one, so they say nothing."""
+    return tuple(sorted({t for q in quality["queries"] for t in q.get("topics") or []}))
+
+
+def tag_facts(repos: pl.DataFrame, min_repos: int, exclude: tuple[str, ...]) -> dict[str, Any]:
+    """The tag communities against rewired tags; the largest community with its share of all repositories."""
+    reason = tags.shortfall(repos, min_repos, exclude)
+    if reason is not None:
+        return unsupported("tags", reason, TAG_KEYS) | {"tags_finding": False, "tag_headline": "Communities of tags"}
+    found = tags.communities(repos, min_repos, exclude)
+    largest = found.communities.row(0, named=True)
+    return supported(
+        "tags",
+        TAG_KEYS,
+        (
+            tags.verdict(found),
+            str(found.communities.height),
+            largest["name"],
+            f"{pct(largest['share'])} of all {found.repos:,} repositories (95% CI {pct(largest['low'])} to"
+            f" {pct(largest['high'])})",
+            f"{found.tagged:,}",
+        ),
+    ) | {"tags_finding": found.null.beats, "tag_headline": tag_headline(found)}
+
+
+def tag_headline(found: tags.TagCommunities) -> str:
+    """The tag communities in a slide title's few words: a finding only when they beat rewired tags."""
+    q = f"modularity {found.null.real_mean:.3f} against {found.null.null_mean:.3f}"
+    if found.null.beats:
+        return f"Tags form {found.communities.height} communities that beat rewired tags ({q})"
+    return f"Tags form no communities that beat rewired tags ({q})"
 
 
 SURVIVAL_KEYS = (
@@ -396,7 +467,7 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
             f"{cox.events:,}",
             f"{cox.global_ph_p:.2g}",
             *survival_claims(org, (star["hazard_ratio"], star["low"], star["high"])),
-            survival.ph_statement(cox, survival.stratified(data, cox)),
+            survival.ph_statement(cox, survival.every_stratification(data)),
             survival.content_text(precision, survival.content_sensitivity(data, sample) if sample.height else {}),
         ),
     )
@@ -404,7 +475,8 @@ def survival_facts(repos: pl.DataFrame, as_of: str, types: pl.DataFrame, labels:
 
 def survival_claims(org: tuple[float, float, float], star: tuple[float, float, float]) -> tuple[str, str]:
     """What the Cox model says of owners and stars, as a sentence and as a title: only what its intervals
-    support (a hazard ratio whose interval excludes 1)."""
+    support (a hazard ratio whose interval excludes 1), and as associations, not effects (stars are counted
+    at the snapshot, after the outcome)."""
 
     def longer_lived(ratio: tuple[float, float, float], below: str, above: str) -> str | None:
         return below if ratio[2] < 1 else above if ratio[1] > 1 else None
@@ -412,16 +484,18 @@ def survival_claims(org: tuple[float, float, float], star: tuple[float, float, f
     owner = longer_lived(org, "Organisation-owned", "User-owned")
     stars = longer_lived(star, "more-starred", "less-starred")
     title = (
-        f"{owner} repositories stay active longer"
+        f"{owner} repositories tend to stay active longer"
         if owner
         else "Owner type makes no clear difference to how long repositories stay active"
     )
+    caveat = "associations, not effects"
     if owner and stars:
-        return f"{owner} and {stars} repositories stay active longer.", title
+        return f"{owner} and {stars} repositories tend to stay active longer ({caveat}).", title
     if owner or stars:
         other = "stars make" if owner else "owner type makes"
         return (
-            f"{(owner or stars or '').capitalize()} repositories stay active longer; {other} no clear difference.",
+            f"{(owner or stars or '').capitalize()} repositories tend to stay active longer ({caveat}); {other} no"
+            " clear difference.",
             title,
         )
     return "Neither owner type nor stars make a clear difference to how long repositories stay active.", title
@@ -472,8 +546,10 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
     )
 
 
-def share_of(repos: pl.DataFrame, language: str) -> float:
-    return scalars.number((repos["language"] == language).mean()) if repos.height else 0.0
+def known_share(repos: pl.DataFrame, language: str) -> str:
+    """A language's share of the repositories GitHub gives a primary language (not of all of them)."""
+    n = eda.language_denominators(repos, language)
+    return pct(n["repos"] / n["with_language"]) if n["with_language"] else ""
 
 
 def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
@@ -523,5 +599,6 @@ ANALYSES = {
     "content": CONTENT_KEYS,
     "adoption": ADOPTION_KEYS,
     "separation": SEPARATION_KEYS,
+    "tags": TAG_KEYS,
     "survival": SURVIVAL_KEYS,
 }

@@ -158,10 +158,12 @@ def segmented(y: np.ndarray, t: np.ndarray) -> Fit:
     return min(segmented_fits(y, t), key=lambda f: f.aic)
 
 
-def band(f: Fit) -> pl.DataFrame:
-    """Fitted mean with its confidence interval, and the predictive interval for a new count."""
-    eta = f.terms @ f.params[:-1]
-    se = np.sqrt(np.einsum("ij,jk,ik->i", f.terms, f.cov[:-1, :-1], f.terms))
+def band(f: Fit, terms: np.ndarray | None = None) -> pl.DataFrame:
+    """Fitted mean with its confidence interval, and the predictive interval for a new count, at the fitted
+    quarters or at `terms` (the design rows of other quarters)."""
+    terms = f.terms if terms is None else terms
+    eta = terms @ f.params[:-1]
+    se = np.sqrt(np.einsum("ij,jk,ik->i", terms, f.cov[:-1, :-1], terms))
     z = stats.norm.ppf(0.5 + LEVEL / 2)
     mean, low, high = np.exp(eta), np.exp(eta - z * se), np.exp(eta + z * se)
     tail = (1 - LEVEL) / 2
@@ -187,7 +189,11 @@ def band(f: Fit) -> pl.DataFrame:
 
 def fit(repos: pl.DataFrame, as_of: str) -> Growth:
     """Compare the candidate models by AIC and describe the chosen one (check `shortfall` first)."""
-    observed = quarterly(repos, as_of)
+    return fit_quarters(quarterly(repos, as_of))
+
+
+def fit_quarters(observed: pl.DataFrame) -> Growth:
+    """`fit` on given quarterly counts (quarter, t, created)."""
     y, t = observed["created"].to_numpy().astype(float), observed["t"].to_numpy()
     fits = [fit_one(y, t, "exponential"), fit_one(y, t, "decelerating"), segmented(y, t)]
     chosen = min(fits, key=lambda f: f.aic)
@@ -203,7 +209,6 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
     shown = {chosen.model: chosen, "exponential": fits[0]}.values()
     fitted = pl.concat([observed.select("quarter").hstack(band(f)) for f in shown])
     last = observed.tail(CHECKED_QUARTERS).join(fitted.filter(pl.col("model") == chosen.model), on="quarter")
-    within = int(last.filter(pl.col("created").is_between(pl.col("predict_low"), pl.col("predict_high"))).height)
     break_quarter = None
     if chosen.breakpoint is not None:
         break_quarter = quarter_name(observed.filter(pl.col("t") == chosen.breakpoint)["quarter"][0])
@@ -214,11 +219,78 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
         exponential=fits[0],
         observed=observed,
         fitted=fitted,
-        recent_within=within,
+        recent_within=within(last),
         break_quarter=break_quarter,
         early=chosen.growth(start),
         recent=chosen.growth(float(t[-1])),
     )
+
+
+def within(counts: pl.DataFrame) -> int:
+    """How many observed counts lie within their predictive interval."""
+    return int(counts.filter(pl.col("created").is_between(pl.col("predict_low"), pl.col("predict_high"))).height)
+
+
+@dataclass(frozen=True)
+class Holdout:
+    """The models fitted without the last CHECKED_QUARTERS quarters, and how many of those they predict."""
+
+    last_fitted: str  # e.g. "2021 Q4"
+    model: str  # the model AIC chooses on the shorter series
+    predicted: pl.DataFrame  # quarter, created, fit, predict_low, predict_high
+    within: int
+
+
+def out_of_sample(trend: Growth) -> Holdout | None:
+    """Choose and fit the models on all but the last CHECKED_QUARTERS quarters, and predict those: the check of
+    `fit` out of sample. None when too few quarters are left to fit."""
+    observed = trend.observed
+    train = observed.head(observed.height - CHECKED_QUARTERS)
+    if train.height < MIN_QUARTERS:
+        return None
+    earlier = fit_quarters(train).chosen
+    test = observed.tail(CHECKED_QUARTERS)
+    predicted = test.hstack(band(earlier, design(test["t"].to_numpy(), earlier.model, earlier.breakpoint)))
+    return Holdout(
+        last_fitted=quarter_name(train["quarter"][-1]),
+        model=earlier.model,
+        predicted=predicted.select("quarter", "created", "fit", "predict_low", "predict_high"),
+        within=within(predicted),
+    )
+
+
+def holdout_text(trend: Growth, held: Holdout | None) -> str:
+    """The in-sample check beside the out-of-sample one, in one sentence."""
+    inside = (
+        f"In sample, the chosen model's 95% predictive interval holds {trend.recent_within} of the last"
+        f" {CHECKED_QUARTERS} observed quarters"
+    )
+    if held is None:
+        return f"{inside}; too few quarters precede them to check it out of sample."
+    return (
+        f"{inside}. Out of sample, the model AIC chooses on the quarters up to {held.last_fitted} alone"
+        f" ({held.model}) holds {held.within} of those {CHECKED_QUARTERS} within its 95% predictive interval."
+    )
+
+
+def late_start(observed: pl.DataFrame) -> date | None:
+    """The first quarter after the last empty one, where a series starts without a run of near-empty quarters;
+    None when no quarter is empty."""
+    empty = observed.filter(pl.col("created") == 0)
+    if empty.is_empty():
+        return None
+    later = observed.filter(pl.col("quarter") > empty["quarter"][-1])
+    return None if later.is_empty() else scalars.day(later["quarter"][0])
+
+
+def start_sensitivity(trend: Growth) -> Growth | None:
+    """The models again on the quarters from `late_start`: how far the choice rests on the early, sparse
+    quarters. None when no quarter is empty or too few quarters follow the last empty one."""
+    start = late_start(trend.observed)
+    if start is None:
+        return None
+    later = trend.observed.filter(pl.col("quarter") >= start)
+    return fit_quarters(later) if later.height >= MIN_QUARTERS else None
 
 
 def quarter_name(q: date) -> str:
@@ -314,8 +386,7 @@ def choice(trend: Growth) -> str:
     margins = " and ".join(f"{d:.1f} for the {m} one" for m, d in others.select("model", "delta_aic").iter_rows())
     return (
         f"Of an exponential, a decelerating and a segmented trend, AIC chooses the {trend.chosen.model} one"
-        f" (AIC higher by {margins}). Its 95% predictive interval holds {trend.recent_within} of the last"
-        f" {CHECKED_QUARTERS} observed quarters."
+        f" (AIC higher by {margins}). {holdout_text(trend, out_of_sample(trend))}"
     )
 
 

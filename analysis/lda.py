@@ -183,17 +183,6 @@ def choose(
     return TopicModel(k=best, grid=grid, coherence=coherence, terms=terms, assignments=assignments, names=names)
 
 
-def coherence_text(tm: TopicModel) -> str:
-    """How coherent the chosen topics are, in words a reader can weigh: NPMI runs from -1 to 1, and 0 means
-    that top terms share descriptions no more often than chance would have them."""
-    value = tm.coherence
-    verdict = "barely coherent" if value < 0.05 else "weakly coherent" if value < 0.15 else "coherent"
-    return (
-        f"Their mean NPMI coherence is {value:.3f}, on a scale from -1 to 1 on which 0 means that a topic's top"
-        f" terms share descriptions no more often than by chance: the topics are {verdict}."
-    )
-
-
 def tied_text(tm: TopicModel) -> str:
     """Which topic counts coherence cannot tell apart, for prose."""
     tied = tm.grid.filter("tied")["k"].to_list()

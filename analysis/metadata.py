@@ -34,11 +34,14 @@ def conditions(facts: dict[str, Any]) -> dict[str, bool]:
 
     `supports-<name>`: the snapshot supports the analysis (else its shortfall sentence is shown);
     `unfinished-snapshot`: an interrupted or incomplete snapshot was accepted (a warning is shown);
-    `has-comparison`: `make report COMPARE=OLD` compared it with an older snapshot.
+    `has-comparison`: `make report COMPARE=OLD` compared it with an older snapshot;
+    `finding-<name>`: the model beats its null reference, so the documents present it as a finding.
     """
     supports = {key.removesuffix("_supported"): bool(v) for key, v in facts.items() if key.endswith("_supported")}
+    findings = {key.removesuffix("_finding"): bool(v) for key, v in facts.items() if key.endswith("_finding")}
     return {
         **{f"supports-{name}": holds for name, holds in supports.items()},
+        **{f"finding-{name}": holds for name, holds in findings.items()},
         "unfinished-snapshot": bool(facts.get("unfinished")),
         "has-comparison": bool(facts.get("compare_paper")),
     }

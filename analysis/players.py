@@ -33,13 +33,24 @@ def curated_tasks(path: Path | None = None) -> dict[str, str]:
     return {normal(r["name"]): r["type"].strip().replace("lifecyle", "lifecycle") for r in rows}
 
 
+def curated_tool(name: str, owner: str, curated: dict[str, str]) -> str | None:
+    """The curated list's (normalised) tool a repository is, by its name or else its owner, else None."""
+    return next((normal(c) for c in (name, owner) if normal(c) in curated), None)
+
+
+def curated_task(name: str, owner: str, curated: dict[str, str]) -> str | None:
+    """The curated list's task for a repository whose name or owner it lists, else None."""
+    tool = curated_tool(name, owner, curated)
+    return None if tool is None else curated[tool]
+
+
 def task_of(
     name: str, owner: str, description: str | None, topics: list[str], curated: dict[str, str], content_type: str = ""
 ) -> str:
     """The curated list's task for a listed tool; else learning material; else keyword rules."""
-    for candidate in (name, owner):
-        if normal(candidate) in curated:
-            return curated[normal(candidate)]
+    listed = curated_task(name, owner, curated)
+    if listed is not None:
+        return listed
     if content_type == "learning":
         return "learning material"
     words = set(WORD.findall((description or "").lower())) | {p for t in topics for p in t.split("-")}

@@ -222,14 +222,15 @@ def kdistance(curve: pl.DataFrame, eps: float, k: int) -> ggplot:
 
 
 def growth(trend: Growth) -> ggplot:
-    """Repositories created per quarter, the chosen model with its 95% band, and one exponential trend dashed."""
+    """Repositories created per quarter, the chosen model with its 95% predictive interval (the one the check of
+    the last quarters uses), and one exponential trend dashed."""
     fitted = trend.fitted.to_pandas()
     names = {trend.chosen.model: f"{trend.chosen.model} (chosen by AIC)", "exponential": "exponential"}
     fitted["model"] = pd.Categorical(fitted["model"].map(names), categories=list(dict.fromkeys(names.values())))
     chosen = fitted[fitted["model"] == names[trend.chosen.model]]
     return (
         ggplot()
-        + geom_ribbon(chosen, aes("quarter", ymin="low", ymax="high"), fill=ACCENT, alpha=0.2)
+        + geom_ribbon(chosen, aes("quarter", ymin="predict_low", ymax="predict_high"), fill=ACCENT, alpha=0.2)
         + geom_line(fitted, aes("quarter", "fit", color="model", linetype="model"), size=1)
         + geom_point(trend.observed.to_pandas(), aes("quarter", "created"), color=PALETTE[1], size=2)
         + scale_color_manual(values=[ACCENT, MUTED])

@@ -348,7 +348,10 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
         shown = previews.render(root / "slides.qmd", out / "notebooks", out / "slide-previews", stated)
         return shown, f"({len(shown)} slides -> {out / 'slide-previews'})"
 
-    once(
+    # The previews (one core) are drawn while Quarto renders (processes of its own), and waited for at the end.
+    background = ThreadPoolExecutor(max_workers=1)
+    previews_drawn = background.submit(
+        once,
         store,
         "previews",
         fingerprint.sha256(
@@ -357,40 +360,53 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
         "drawing slide previews at the size the deck shows its figures",
         draw_previews,
     )
+    try:
+        rendered, closing = render_or_explain(store, inputs, made, executed, facts_file, env)
+    finally:
+        background.shutdown()
+    previews_drawn.result()
+    if not rendered:
+        console.print(
+            "\nQuarto is not installed and could not be installed"
+            f" ({closing}), so the paper and slides were not rendered.",
+            style="bold yellow",
+            markup=False,
+        )
+        closing = (
+            "Produced instead:\n"
+            f"  tidy data:           {processed}/ (repos.parquet, quality.json)\n"
+            f"  executed notebooks:  {out / 'notebooks'}/*.ipynb\n"
+            f"  notebooks as HTML:   {out / 'notebooks'}/*.html (open these in a browser)\n"
+            f"  slide previews:      {out / 'slide-previews'}/*.png (each slide's figure at its shown size)\n"
+            + INSTALL_QUARTO
+        )
+    console.print(closing, markup=False)
 
+
+def render_or_explain(
+    store: fingerprint.Store, inputs: str, made: str, executed: list[Path], facts_file: Path, env: dict[str, str]
+) -> tuple[bool, str]:
+    """Render the documents with Quarto, installing it if need be: (True, where they are), or (False, why not)."""
+    root, out = config.SOURCE_ROOT, config.output_dir()
     python = Path(sys.executable)
     quarto, reason = find_quarto(python), ""
     if not quarto:
         quarto, reason = install_quarto(python)
-    if quarto:
-        # The documents read the facts as metadata (`made` covers facts.json; analysis.metadata writes them).
-        key = fingerprint.sha256(
-            inputs,
-            made,
-            fingerprint.files((root / n for n in STAGED_SOURCES), root),
-            fingerprint.code(["analysis.metadata"]),
-            quarto_version(quarto),
-        )
-        once(
-            store,
-            "render",
-            key,
-            "rendering paper and slides with Quarto",
-            lambda: (render_with_quarto(quarto, root, executed, facts_file, env), f"-> {out}"),
-        )
-        console.print(f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}")
-        return
-    console.print(
-        f"\nQuarto is not installed and could not be installed ({reason}), so the paper and slides were not rendered.",
-        style="bold yellow",
-        markup=False,
+    if not quarto:
+        return False, reason
+    # The documents read the facts as metadata (`made` covers facts.json; analysis.metadata writes them).
+    key = fingerprint.sha256(
+        inputs,
+        made,
+        fingerprint.files((root / n for n in STAGED_SOURCES), root),
+        fingerprint.code(["analysis.metadata"]),
+        quarto_version(quarto),
     )
-    console.print(
-        "Produced instead:\n"
-        f"  tidy data:           {processed}/ (repos.parquet, quality.json)\n"
-        f"  executed notebooks:  {out / 'notebooks'}/*.ipynb\n"
-        f"  notebooks as HTML:   {out / 'notebooks'}/*.html (open these in a browser)\n"
-        f"  slide previews:      {out / 'slide-previews'}/*.png (each slide's figure at its shown size)\n"
-        + INSTALL_QUARTO,
-        markup=False,
+    once(
+        store,
+        "render",
+        key,
+        "rendering paper and slides with Quarto",
+        lambda: (render_with_quarto(quarto, root, executed, facts_file, env), f"-> {out}"),
     )
+    return True, f"Report: {out / 'paper.html'}, {out / 'paper.pdf'}, {out / 'slides.html'}"

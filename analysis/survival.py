@@ -146,11 +146,12 @@ def license_group(key: str | None) -> str:
 
 
 def covariates(repos: pl.DataFrame, content: pl.DataFrame, top_languages: int = 3) -> pl.DataFrame:
-    """Model covariates: log stars, owner type, license group, content type, language group."""
+    """Model covariates: stars as log2(1 + stars), so that a hazard ratio is per doubling; owner type, license
+    group, content type, language group."""
     languages = repos["language"].drop_nulls().value_counts(sort=True)["language"].head(top_languages).to_list()
     return repos.join(content, on="id").select(
         "id",
-        pl.col("stargazers_count").log1p().alias("log_stars"),
+        (pl.col("stargazers_count") + 1).log(2).alias("log_stars"),
         pl.col("owner_type").fill_null("User"),
         pl.col("license_key").map_elements(license_group, return_dtype=pl.String, skip_nulls=False).alias("license"),
         "content_type",
@@ -252,7 +253,7 @@ def clean_term(term: str) -> str:
 VARIABLES = {
     "content_type": "Content type",
     "owner_type": "Owner type",
-    "log_stars": "Stars (log, per unit)",
+    "log_stars": "Stars (per doubling)",
     "license": "License",
     "language": "Language",
 }
@@ -313,50 +314,77 @@ def cox_summary(result: CoxResult) -> pl.DataFrame:
     )
 
 
-#: Below this, a proportional-hazards test is read as a failure.
+#: Below this, a proportional-hazards test is read as a failure (after Holm's adjustment over the variables).
 PH_ALPHA = 0.05
 
 
+def holm(p: dict[str, float]) -> dict[str, float]:
+    """Holm's step-down adjustment of a family of p-values."""
+    ranked = sorted(p, key=p.__getitem__)
+    adjusted, running = {}, 0.0
+    for i, name in enumerate(ranked):
+        running = max(running, min(1.0, (len(ranked) - i) * p[name]))
+        adjusted[name] = running
+    return adjusted
+
+
 def failing(result: CoxResult) -> list[str]:
-    """Variables whose proportional-hazards test rejects at PH_ALPHA, the clearest first."""
-    return sorted((v for v, p in result.variable_ph_p.items() if p < PH_ALPHA), key=result.variable_ph_p.__getitem__)
+    """Variables whose proportional-hazards test rejects at PH_ALPHA after Holm's adjustment, the clearest first."""
+    adjusted = holm(result.variable_ph_p)
+    return sorted((v for v, p in adjusted.items() if p < PH_ALPHA), key=adjusted.__getitem__)
 
 
-def stratified(data: pl.DataFrame, result: CoxResult) -> tuple[str, CoxResult] | None:
-    """The model again with the categorical variable that fails proportional hazards most clearly as strata
-    (its own baseline hazard per level, so no hazard ratio to drift); None when none fails."""
-    strata = next((v for v in failing(result) if v in CATEGORICAL), None)
-    return None if strata is None else (strata, cox(data, strata))
+def every_stratification(data: pl.DataFrame) -> dict[str, CoxResult]:
+    """The model with each categorical variable but owner type in turn as strata: whether the owner and star
+    hazard ratios hold whatever baseline each level of another variable is given."""
+    return {v: cox(data, v) for v in CATEGORICAL if v != "owner_type" and data[v].n_unique() > 1}
 
 
-def ph_statement(result: CoxResult, strata: tuple[str, CoxResult] | None) -> str:
-    """What the proportional-hazards tests say and what is done about a failure, for prose."""
+def effects(result: CoxResult) -> tuple[float | None, float | None]:
+    """The hazard ratios of organisation ownership and of a doubling of stars (None where not modelled)."""
+    org = hazard_ratio(result, "owner_type", "Organization", "User")
+    star = result.table.filter(pl.col("term") == "log_stars")["hazard_ratio"]
+    return (org[0] if org else None), (None if star.is_empty() else float(star[0]))
+
+
+def ph_statement(result: CoxResult, strata: dict[str, CoxResult]) -> str:
+    """What the proportional-hazards tests say after Holm's adjustment, and how the owner and star hazard
+    ratios move when each other variable is given baselines of its own instead (the robust statement)."""
+    adjusted = holm(result.variable_ph_p)
     fails = failing(result)
+    raw = sorted((v for v, p in result.variable_ph_p.items() if p < PH_ALPHA), key=result.variable_ph_p.__getitem__)
     overall = tables.p_is(result.global_ph_p)
-    if not fails:
-        return (
-            f"The Grambsch–Therneau test finds no departure from proportional hazards ({overall} overall,"
-            f" and p ≥ {PH_ALPHA} for every variable)."
+    named = ", ".join(
+        f"{VARIABLES[v].lower()} ({tables.p_is(result.variable_ph_p[v])}, {tables.p_value(adjusted[v])} adjusted)"
+        for v in raw
+    )
+    if not raw:
+        text = (
+            f"The Grambsch–Therneau test finds no departure from proportional hazards ({overall} overall, and"
+            f" p ≥ {PH_ALPHA} for every variable)."
         )
-    named = " and ".join(f"{VARIABLES[v].lower()} ({tables.p_is(result.variable_ph_p[v])})" for v in fails)
-    verdict = "rejects" if result.global_ph_p < PH_ALPHA else "does not reject"
-    text = (
-        f"The Grambsch–Therneau test {verdict} proportional hazards overall ({overall}) and rejects them for"
-        f" {named}, whose hazard ratios are therefore averages over the follow-up."
-    )
-    if strata is None:
+    elif not fails:
+        text = (
+            f"The Grambsch–Therneau test gives {overall} overall; per variable, {named}"
+            f" {'falls' if len(raw) == 1 else 'fall'} below {PH_ALPHA} before, but not after, Holm's adjustment for"
+            f" {len(adjusted)} tests."
+        )
+    else:
+        text = (
+            f"The Grambsch–Therneau test gives {overall} overall and rejects proportional hazards after Holm's"
+            f" adjustment for {len(adjusted)} tests for {', '.join(VARIABLES[v].lower() for v in fails)} ({named}),"
+            " whose hazard ratios are therefore averages over the follow-up."
+        )
+    ratios = [effects(r) for r in strata.values()]
+    orgs = [o for o, _ in ratios if o is not None]
+    stars = [s for _, s in ratios if s is not None]
+    if not orgs or not stars:
         return text
-    variable, refit = strata
-    org = hazard_ratio(refit, "owner_type", "Organization", "User")
-    star = refit.table.filter(pl.col("term") == "log_stars")["hazard_ratio"]
-    effects = ([f"of organisation ownership at {org[0]:.2f}"] if org else []) + (
-        [f"of each unit of log stars at {star[0]:.2f}"] if not star.is_empty() else []
-    )
-    if not effects:
-        return text
+    names = " or ".join(VARIABLES[v].lower() for v in strata)
     return (
-        f"{text} Given a baseline hazard of its own per level of {VARIABLES[variable].lower()} instead, the model puts"
-        f" the hazard ratio {' and '.join(effects)}."
+        f"{text} The robust result: given a baseline hazard of its own per level of {names} instead, the hazard"
+        f" ratio of organisation ownership stays between {min(orgs):.2f} and {max(orgs):.2f}, and that of a"
+        f" doubling of stars between {min(stars):.2f} and {max(stars):.2f}."
     )
 
 

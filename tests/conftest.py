@@ -92,6 +92,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     once; but spread the reports on synthetic snapshots of different sizes, which share nothing, one group each."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        size = callspec.params.get("small_report") if callspec else None
+        uses_small = "small_reports" in getattr(item, "fixturenames", ())
+        size = callspec.params.get("size") if callspec and uses_small else None
         group = f"small-{size}" if size is not None else Path(str(item.fspath)).stem
         item.add_marker(pytest.mark.xdist_group(group))

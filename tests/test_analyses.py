@@ -366,14 +366,16 @@ def test_survival_claims_say_only_what_the_intervals_support():
 
     lower, unclear, higher = (0.6, 0.4, 0.8), (0.9, 0.5, 1.7), (1.6, 1.4, 1.8)
     assert survival_claims(lower, lower) == (
-        "Organisation-owned and more-starred repositories stay active longer.",
-        "Organisation-owned repositories stay active longer",
+        "Organisation-owned and more-starred repositories tend to stay active longer (associations, not effects).",
+        "Organisation-owned repositories tend to stay active longer",
     )
     assert survival_claims(higher, unclear)[0] == (
-        "User-owned repositories stay active longer; stars make no clear difference."
+        "User-owned repositories tend to stay active longer (associations, not effects); stars make no clear"
+        " difference."
     )
     assert survival_claims(unclear, lower)[0] == (
-        "More-starred repositories stay active longer; owner type makes no clear difference."
+        "More-starred repositories tend to stay active longer (associations, not effects); owner type makes no"
+        " clear difference."
     )
     sentence, title = survival_claims(unclear, unclear)
     assert sentence.startswith("Neither") and title.startswith("Owner type makes no clear difference")

@@ -91,7 +91,7 @@ def test_force_reaches_the_report(tmp_path: Path, monkeypatch):
 
     assert "--force" in dry_run("FORCE=1") and "--force" not in dry_run()
     calls = []
-    monkeypatch.setattr(report, "run", lambda snapshot, force: calls.append(force))
+    monkeypatch.setattr(report, "run", lambda snapshot, why, force: calls.append(force))
     for options in (["--force"], []):
         assert CliRunner().invoke(main, ["report", "--snapshot", str(tmp_path), *options]).exit_code == 0
     assert calls == [True, False]

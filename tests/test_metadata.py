@@ -45,3 +45,8 @@ def test_written_file_reads_back(tmp_path):
         "unfinished-snapshot": False,
         "has-comparison": False,
     }
+
+
+def test_a_model_that_beats_its_null_reference_switches_its_finding_on():
+    switches = metadata.conditions({"topics_finding": False, "tags_finding": True, "tags_supported": True})
+    assert switches["finding-topics"] is False and switches["finding-tags"] is True

@@ -82,7 +82,7 @@ def test_group_summary_states_each_log_rank_test_once_with_readable_names():
     [
         ("owner_type: Organization", "Owner type: Organization"),
         ("license: mit", "License: MIT"),
-        ("log_stars", "Stars (log, per unit)"),
+        ("log_stars", "Stars (per doubling)"),
     ],
 )
 def test_model_terms_read_as_words(term, text):

@@ -77,32 +77,38 @@ SMALL = {
 RENDERED_SMALL = 44
 
 
-@pytest.fixture(scope="module")
-def small_report(request, tmp_path_factory):
-    """`make report` on a synthetic snapshot of `request.param` repositories, once per module and size:
-    (n, project root, snapshot, environment, console output)."""
+@pytest.fixture(scope="session")
+def small_reports(tmp_path_factory):
+    """`make report` on a synthetic snapshot of `size` repositories, built on first use and shared by every test
+    of that size (they run on one test worker): (size, project root, snapshot, environment, console output)."""
     from conftest import with_quarto_on_path
     from snapshots import synthetic_snapshot
 
-    n = request.param
-    folder = tmp_path_factory.mktemp(f"synthetic-{n}")
-    snapshot = synthetic_snapshot(folder / "raw" / f"synthetic-{n}", n, SMALL[n])
-    root = folder / "project"
-    if n == RENDERED_SMALL:
-        env = with_quarto_on_path({k: v for k, v in os.environ.items() if k != "SNAPSHOT"})
-        env["MLOPS_PROJECT_ROOT"] = str(root)
-    else:
-        env = without_quarto(root)
-    return n, root, snapshot, env, run_report(snapshot, env)
+    built = {}
+
+    def report_of(size: int) -> tuple[int, Path, Path, dict[str, str], str]:
+        if size not in built:
+            folder = tmp_path_factory.mktemp(f"synthetic-{size}")
+            snapshot = synthetic_snapshot(folder / "raw" / f"synthetic-{size}", size, SMALL[size])
+            root = folder / "project"
+            if size == RENDERED_SMALL:
+                env = with_quarto_on_path({k: v for k, v in os.environ.items() if k != "SNAPSHOT"})
+                env["MLOPS_PROJECT_ROOT"] = str(root)
+            else:
+                env = without_quarto(root)
+            built[size] = (size, root, snapshot, env, run_report(snapshot, env))
+        return built[size]
+
+    return report_of
 
 
 def executed(root: Path, name: str) -> nbformat.NotebookNode:
     return nbformat.read(root / "_output" / "notebooks" / name, as_version=4)
 
 
-@pytest.mark.parametrize("small_report", [400], indirect=True)
-def test_says_quarto_is_missing_and_what_it_made(small_report):
-    _, root, _, _, output = small_report
+@pytest.mark.parametrize("size", [400])
+def test_says_quarto_is_missing_and_what_it_made(small_reports, size):
+    _, root, _, _, output = small_reports(size)
     assert "installing quarto-cli>=1.5 with pip" in output
     assert "Quarto is not installed and could not be installed (pip failed: ERROR: " in output
     assert output.count("could not be installed") == 1
@@ -186,10 +192,10 @@ name = {{"html": "paper.html", "typst": "paper.pdf", "revealjs": "slides.html"}}
 """
 
 
-@pytest.mark.parametrize("small_report", [400], indirect=True)
-def test_quarto_renders_a_staging_copy_with_executed_notebooks(small_report, tmp_path):
+@pytest.mark.parametrize("size", [400])
+def test_quarto_renders_a_staging_copy_with_executed_notebooks(small_reports, size, tmp_path):
     """With Quarto found, a rerun in the same folder renders, and skips every step whose inputs are unchanged."""
-    _, root, snapshot, _, _ = small_report
+    _, root, snapshot, _, _ = small_reports(size)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     quarto = bin_dir / "quarto"
@@ -263,10 +269,10 @@ def test_report_on_an_enriched_snapshot(enriched):
     assert "image/png" in size_cell.outputs[0]["data"]
 
 
-@pytest.mark.parametrize("small_report", sorted(SMALL), indirect=True)
-def test_report_on_small_and_non_python_snapshots(small_report):
+@pytest.mark.parametrize("size", sorted(SMALL))
+def test_report_on_small_and_non_python_snapshots(small_reports, size):
     """Every notebook runs, and every fact reads as prose: an analysis the snapshot cannot support says why."""
-    n, root, _, _, _ = small_report
+    n, root, _, _, _ = small_reports(size)
     for name in NOTEBOOKS:
         errors = [
             o
@@ -291,13 +297,13 @@ def test_report_on_small_and_non_python_snapshots(small_report):
         assert "Python" not in facts["top_language"] and facts["hr_org"]
 
 
-@pytest.mark.parametrize("small_report", [RENDERED_SMALL], indirect=True)
-def test_a_small_snapshot_renders_and_reads_right(small_report):
+@pytest.mark.parametrize("size", [RENDERED_SMALL])
+def test_a_small_snapshot_renders_and_reads_right(small_reports, size):
     """On 44 repositories, too few for some analyses, the rendered paper and deck pass every render check:
     each analysis that falls short says so in a sentence, and no sentence is left with a hole in it."""
     import rendered
 
-    _, root, _, env, _ = small_report
+    _, root, _, env, _ = small_reports(size)
     facts = json.loads((root / "data" / "processed" / "synthetic-44" / "facts.json").read_text())
     assert not facts["topics_supported"] and not facts["content_supported"]  # so the shortfalls are rendered
     checks = subprocess.run(
