@@ -87,8 +87,8 @@ test: $(INSTALLED)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: $(INSTALLED)
-	$(PY) -m ruff check analysis tests benchmarks
-	$(PY) -m ruff format --check analysis tests benchmarks
+	$(PY) -m ruff check analysis tests benchmarks notebooks
+	$(PY) -m ruff format --check analysis tests benchmarks notebooks
 	$(PY) -m mypy
 	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
 	@if [ -x $(ENV_DIR)/bin/actionlint ]; then echo "$(ENV_DIR)/bin/actionlint .github/workflows/*.yml"; \

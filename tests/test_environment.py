@@ -102,11 +102,12 @@ def test_makefile_bootstraps_the_locked_uv():
 
 
 def test_ci_and_pre_commit_run_every_check_on_all_code():
-    """`make lint` is the one list of checks: ruff, ruff format, mypy and nbstripout, on all three folders."""
+    """`make lint` is the one list of checks: ruff and ruff format on the code and the notebooks' code cells,
+    mypy and nbstripout."""
     recipe = subprocess.run(["make", "-s", "-n", "lint"], cwd=REPO, check=True, capture_output=True, text=True)
     commands = [line.split(" -m ", 1)[1] for line in recipe.stdout.splitlines() if " -m " in line]
     checked = "analysis tests benchmarks"
-    assert f"ruff check {checked}" in commands and f"ruff format --check {checked}" in commands
+    assert f"ruff check {checked} notebooks" in commands and f"ruff format --check {checked} notebooks" in commands
     mypy = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mypy"]
     assert "mypy" in commands and mypy["files"] == checked.split()
     assert "nbstripout --keep-id --verify notebooks/*.ipynb" in commands
