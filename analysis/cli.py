@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis build|report|collect|enrich|follow ...`.
+"""Command line: `python -m analysis build|report|site|refresh|collect|enrich|follow ...`.
 
 No traceback reaches the user: every failure ends as one line naming the problem, and
 the full trace is printed only under `--debug`. Neither ever shows a token.
@@ -14,9 +14,6 @@ import click
 
 from analysis import config
 from analysis.snapshot import SnapshotError
-
-#: The talk's topics, collected when neither --topic nor --query is given.
-DEFAULT_TOPICS = ("mlops", "model-management")
 
 
 def redact(text: str) -> str:
@@ -36,8 +33,11 @@ def explain(error: Exception) -> str:
     from analysis.collection.github import GitHubError
     from analysis.collection.search import QueryError
     from analysis.inputs import InputFileError
+    from analysis.report import ReportError
+    from analysis.site import SiteError
 
-    if isinstance(error, (SnapshotError, GitHubError, QueryError, InputFileError, config.SnapshotNotFound)):
+    ours = (SnapshotError, GitHubError, QueryError, InputFileError, config.SnapshotNotFound, ReportError, SiteError)
+    if isinstance(error, ours):
         return str(error)
     if isinstance(error, OSError) and error.strerror:
         return f"{error.filename or 'a file'}: {error.strerror}"
@@ -117,7 +117,35 @@ def report(snapshot: Path | None, force: bool) -> None:
 
 
 @main.command()
-@click.option("--topic", "topics", multiple=True, help="A GitHub topic (repeatable); default: the talk's.")
+@click.option(
+    "--snapshot",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Snapshot folder (default: $SNAPSHOT, else the newest under data/raw/, else the embedded 2023 one).",
+)
+def site(snapshot: Path | None) -> None:
+    """Make the report (skipping unchanged steps), then the static website in _site/."""
+    from analysis import report
+    from analysis import site as website
+
+    chosen, why = (config.resolve_relative(snapshot), "named by --snapshot") if snapshot else config.snapshot_choice()
+    report.run(chosen, why)
+    website.publish(chosen)
+
+
+@main.command()
+@click.option(
+    "--allow-incomplete", is_flag=True, help="Publish even a snapshot whose collection stayed incomplete (it says so)."
+)
+def refresh(allow_incomplete: bool) -> None:
+    """Collect today's snapshot, follow the previous one to today, report on both and build the site (resumable)."""
+    from analysis import refresh as refreshing
+
+    refreshing.run(allow_incomplete)
+
+
+@main.command()
+@click.option("--topic", "topics", multiple=True, help="A GitHub topic (repeatable); default: config.TOPICS.")
 @click.option(
     "--query",
     "queries",
@@ -136,7 +164,7 @@ def collect(topics: tuple[str, ...], queries: tuple[str, ...], out: Path, enrich
     from analysis.collection import live, search
 
     if not topics and not queries:
-        topics = DEFAULT_TOPICS
+        topics = config.TOPICS
     wanted = [search.topic_query(t) for t in topics] + [search.check_query(q) for q in queries]
     live.collect(out, wanted, enrich, allow_incomplete)
 

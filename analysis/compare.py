@@ -12,7 +12,7 @@ import polars as pl
 
 from analysis import coverage, eda, recency
 from analysis.build import Study
-from analysis.dates import YEAR_DAYS, as_of_datetime
+from analysis.dates import YEAR_DAYS, as_of_datetime, span
 
 
 def headlines(study: Study) -> dict[str, str]:
@@ -45,9 +45,11 @@ def facts(new: Study, old: Study | None) -> dict[str, str]:
     new_ids, old_ids = set(new.repos["id"].to_list()), set(old.repos["id"].to_list())
     entered = new.repos.filter(pl.col("id").is_in(new_ids - old_ids))
     left = len(old_ids - new_ids)
-    years = (as_of_datetime(new.as_of) - as_of_datetime(old.as_of)).days / YEAR_DAYS
+    days = (as_of_datetime(new.as_of) - as_of_datetime(old.as_of)).days
+    years = days / YEAR_DAYS
     created_since = entered.filter(pl.col("created_at") > as_of_datetime(old.as_of)).height
-    per_year = f", {created_since / years:,.0f} a year" if years > 0 else ""
+    # A yearly rate from a week (a weekly refresh) would be noise dressed as a trend: from half a year on only.
+    per_year = f", {created_since / years:,.0f} a year" if days >= YEAR_DAYS / 2 else ""
     unseen = coverage.overall(old.quality)["missing"]
     before, after = headlines(old), headlines(new)
     moved = "; ".join(f"{name} {before[name]} then, {after[name]} now" for name in after if name in before)
@@ -56,7 +58,7 @@ def facts(new: Study, old: Study | None) -> dict[str, str]:
         f" ({coverage_text(new)}) holds {entered.height:,} repositories the older one did not, and lacks"
         f" {left:,} that it held (deleted, made private or untagged since, or unseen now); {len(new_ids & old_ids):,}"
         f" are in both. Measured directly, {created_since:,} of the newcomers were created between the two dates"
-        f"{per_year} over {years:.1f} years; the other {entered.height - created_since:,} were tagged since"
+        f"{per_year} over {span(days)}; the other {entered.height - created_since:,} were tagged since"
         + (f", or were among the {unseen:,} matches the older snapshot never saw" if unseen else "")
         + f". Headline numbers: {moved}."
     )

@@ -31,6 +31,10 @@ EMBEDDED_SNAPSHOT = SOURCE_ROOT / "data" / "recorded" / "github-search-2023-01"
 REFERENCE_DIR = SOURCE_ROOT / "data" / "reference"
 #: The numbers the documents state, beside a snapshot's tidy tables (written by `analysis.facts`).
 FACTS_FILE = "facts.json"
+#: The GitHub topics the study collects (`make collect`, `make refresh`): the one place a fork changes them.
+TOPICS = ("mlops", "model-management")
+#: Environment variable overriding where `make site` builds the website.
+SITE_ENV = "MLOPS_SITE_DIR"
 
 
 class SnapshotNotFound(RuntimeError):
@@ -59,6 +63,18 @@ def output_dir() -> Path:
     if os.environ.get(OUTPUT_ENV):
         return Path(os.environ[OUTPUT_ENV]).expanduser().resolve()
     return project_root() / "_output"
+
+
+def site_dir() -> Path:
+    """Where `make site` builds the static website (what GitHub Pages publishes)."""
+    if os.environ.get(SITE_ENV):
+        return Path(os.environ[SITE_ENV]).expanduser().resolve()
+    return project_root() / "_site"
+
+
+def followup_root() -> Path:
+    """Where follow-ups are recorded, one folder per snapshot."""
+    return project_root() / "data" / "followup"
 
 
 def notebooks_dir() -> Path:
@@ -118,7 +134,7 @@ def followup_dir(snapshot: Path) -> Path:
     named = os.environ.get(FOLLOWUP_ENV)
     if named:
         return resolve_relative(Path(named).expanduser())
-    return project_root() / "data" / "followup" / Path(snapshot).resolve().name
+    return followup_root() / Path(snapshot).resolve().name
 
 
 def compare_dir() -> Path | None:

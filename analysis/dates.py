@@ -12,6 +12,11 @@ YEAR_DAYS = 365.25
 YEAR_SECONDS = YEAR_DAYS * 86_400
 
 
+def span(days: int) -> str:
+    """A time between two dates for prose: in days under half a year (a weekly refresh), else in years."""
+    return f"{days:,} day{'s' if days != 1 else ''}" if days < YEAR_DAYS / 2 else f"{days / YEAR_DAYS:.1f} years"
+
+
 def as_of_datetime(as_of: str) -> dt.datetime:
     """The snapshot date (YYYY-MM-DD) as a UTC datetime at midnight."""
     return dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)

@@ -66,6 +66,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     sizes = community.sizes(repos, study.enrichment)
     stated = talk.stated()
     params = parameters.of_notebooks()
+    older = build.compared()
     return {
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
@@ -98,15 +99,8 @@ def compute(study: build.Study) -> dict[str, Any]:
         **adoption_facts(repos, params["min_topic_repos"]),
         **tag_facts(repos, params["min_topic_repos"], query_topics(study.quality)),
         **survival_facts(repos, as_of, types, labels),
-        **then_now.facts(
-            repos,
-            study.followup,
-            as_of,
-            (study.quality.get("followup") or {}).get("followed_on"),
-            types.join(repos.select("id", "owner_type"), on="id"),
-            lambda: players.key_repositories(repos, types, labels, n=params["key_players"]),
-        ),
-        **compare.facts(study, build.compared()),
+        **cohort_facts(study, older, types, labels, params["key_players"]),
+        **compare.facts(study, older),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
         "contribution_measure": (
@@ -120,6 +114,30 @@ def compute(study: build.Study) -> dict[str, Any]:
         "study_notebook_share": eda.share_text(repos, "Jupyter Notebook"),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
+
+
+def cohort_facts(
+    study: build.Study, older: build.Study | None, types: pl.DataFrame, labels: pl.DataFrame, key_players: int
+) -> dict[str, str]:
+    """ "Where are they now": the analysed snapshot's follow-up or, when it has none, the compared (older)
+    snapshot's: `make refresh` follows last week's cohort to today and compares it with today's snapshot."""
+    followed = study
+    if study.followup is None and older is not None and older.followup is not None:
+        followed, types = older, content.classify_all(older.repos)
+    repos = followed.repos
+    said = then_now.facts(
+        repos,
+        followed.followup,
+        followed.as_of,
+        (followed.quality.get("followup") or {}).get("followed_on"),
+        types.join(repos.select("id", "owner_type"), on="id"),
+        lambda: players.key_repositories(repos, types, labels, n=key_players),
+    )
+    if followed is older:
+        said["followup_paper"] = (
+            f"This section follows up the earlier snapshot, of {older.as_of}. " + said["followup_paper"]
+        )
+    return said
 
 
 PROVENANCE_KEYS = ("source_repository", "source_commit", "source_path")

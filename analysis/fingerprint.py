@@ -63,12 +63,14 @@ def snapshot(folder: Path) -> str:
 
 
 def study_data(folder: Path) -> str:
-    """The snapshot's files and, when there are, its follow-up's and the compared snapshot's."""
+    """The snapshot's files and, when there are, its follow-up's, the compared snapshot's and that one's follow-up's."""
     follow_up, older = config.followup_dir(folder), config.compare_dir()
+    older_follow_up = config.followup_dir(older) if older else None
     return sha256(
         snapshot(folder),
         snapshot(follow_up) if follow_up.is_dir() else "no follow-up",
         snapshot(older) if older else "no comparison",
+        snapshot(older_follow_up) if older_follow_up and older_follow_up.is_dir() else "no earlier follow-up",
     )
 
 

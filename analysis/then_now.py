@@ -19,7 +19,7 @@ from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis import survival
-from analysis.dates import YEAR_DAYS, as_of_datetime
+from analysis.dates import YEAR_DAYS, as_of_datetime, span
 
 LEVEL = 0.95
 #: The fates a share is given for; `failed` (no answer) leaves the denominator, `private` counts as gone.
@@ -188,7 +188,8 @@ def facts(
         return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP}
     shares = {r["fate"]: r for r in fates(followup).iter_rows(named=True)}
     answered = followup.filter(pl.col("status") != "failed")
-    years = (as_of_datetime(followed_on) - as_of_datetime(as_of)).days / YEAR_DAYS
+    days = (as_of_datetime(followed_on) - as_of_datetime(as_of)).days
+    years = days / YEAR_DAYS
     failed = followup.height - answered.height
     renamed, moved = int(answered["renamed"].sum() or 0), int(answered["transferred"].sum() or 0)
     dropped = int((~answered["study_topics_kept"].fill_null(True)).sum())
@@ -198,7 +199,7 @@ def facts(
         f" {interval(shares['active'])} still active (95% Wilson intervals)."
     )
     cohort = (
-        f"A follow-up on {followed_on}, {years:.1f} years after the snapshot, asked GitHub about each of its"
+        f"A follow-up on {followed_on}, {span(days)} after the snapshot, asked GitHub about each of its"
         f" {followup.height:,} repositories" + (f" ({failed:,} could not be answered)" if failed else "") + "."
     )
     identity = (
@@ -243,7 +244,7 @@ def facts(
     paper = "\n\n".join([f"{cohort} {fate_text} {identity}", calibrated, f"{maintained} {stars}"])
     slide = "\n".join(
         [
-            f"- {followed_on}, {years:.1f} years on: {pct(shares['gone']['share'])} gone,"
+            f"- {followed_on}, {span(days)} on: {pct(shares['gone']['share'])} gone,"
             f" {pct(shares['archived']['share'])} archived, {pct(shares['inactive']['share'])} inactive,"
             f" {pct(shares['active']['share'])} active",
             f"- {calibrated_short}",

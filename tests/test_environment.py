@@ -32,8 +32,11 @@ def lock() -> dict[str, Any]:
 
 
 def conda_dependencies() -> list[str]:
+    """environment.yml's packages, those pip installs into the environment included (but pip itself)."""
     env = yaml.safe_load((REPO / "environment.yml").read_text())
-    return [d for d in env["dependencies"] if isinstance(d, str)]
+    listed = env["dependencies"]
+    from_pip = [p for d in listed if isinstance(d, dict) for p in d.get("pip", [])]
+    return [d for d in listed if isinstance(d, str) and d != "pip"] + from_pip
 
 
 def locked_versions() -> dict[str, str]:

@@ -17,6 +17,8 @@ from analysis.snapshot import ENRICHMENT_MANIFEST, FOLLOWUP_MANIFEST, Snapshot, 
 #: For tests against the fake server: scales every wait of the client (1 = real time).
 TIME_SCALE_ENV = "MLOPS_GITHUB_TIME_SCALE"
 TIMEOUT_ENV = "MLOPS_GITHUB_TIMEOUT"
+#: For tests against the fake server: the UTC date (YYYY-MM-DD) the live commands take as today.
+TODAY_ENV = "MLOPS_TODAY"
 SOURCE = "GitHub REST and GraphQL APIs, recorded by `python -m analysis collect`"
 
 
@@ -42,7 +44,14 @@ def client(api: str) -> GitHub:
 
 
 def today() -> str:
-    return dt.datetime.now(dt.UTC).date().isoformat()
+    """Today's UTC date, or `$MLOPS_TODAY` (checked)."""
+    named = os.environ.get(TODAY_ENV, "").strip()
+    if not named:
+        return dt.datetime.now(dt.UTC).date().isoformat()
+    try:
+        return dt.date.fromisoformat(named).isoformat()
+    except ValueError:
+        raise GitHubError(f"{TODAY_ENV}={named!r} is not a date (YYYY-MM-DD)") from None
 
 
 def collect(out: Path, queries: list[str], enrich: bool, allow_incomplete: bool = False) -> list[QueryResult]:
