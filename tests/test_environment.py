@@ -110,7 +110,7 @@ def test_makefile_bootstraps_the_locked_uv():
 
 def test_ci_and_pre_commit_run_every_check_on_all_code():
     """`make lint` is the one list of checks: ruff and ruff format on the code and the notebooks' code cells,
-    mypy and nbstripout."""
+    mypy and nbstripout; actionlint and zizmor on the workflows, always (not only where installed)."""
     recipe = subprocess.run(["make", "-s", "-n", "lint"], cwd=REPO, check=True, capture_output=True, text=True)
     commands = [line.split(" -m ", 1)[1] for line in recipe.stdout.splitlines() if " -m " in line]
     checked = "analysis tests benchmarks"
@@ -118,6 +118,9 @@ def test_ci_and_pre_commit_run_every_check_on_all_code():
     mypy = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["mypy"]
     assert "mypy" in commands and mypy["files"] == checked.split()
     assert "nbstripout --keep-id --verify notebooks/*.ipynb" in commands
+    lines = recipe.stdout.splitlines()
+    assert any(line.endswith("/bin/actionlint .github/workflows/*.yml") and "if " not in line for line in lines)
+    assert any(line.endswith("/bin/zizmor --offline --persona pedantic .github/workflows/") for line in lines)
     assert re.search(r"^make lint$", (REPO / ".ci" / "run").read_text(), re.MULTILINE), ".ci/run must run make lint"
     hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     assert [h["entry"] for h in hooks] == ["make lint"]
