@@ -20,11 +20,14 @@ import os
 import pickle
 import platform
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 from typing import Any, ParamSpec, Protocol, TypeVar
+
+from filelock import FileLock
 
 from analysis import atomic, config
 
@@ -203,6 +206,8 @@ class Store:
 
     path: Path
     steps: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The facts and the notebooks run in threads at once, each recording its steps.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
     def load(cls, path: Path) -> Store:
@@ -235,8 +240,10 @@ class Store:
 
     def record(self, step: str, key: str, outputs: Iterable[Path]) -> None:
         """Remember that `step` ran on `key` and wrote `outputs`; saved at once, atomically."""
-        self.steps[step] = {"key": key, "outputs": {str(p): files([p]) for p in outputs}}
-        atomic.write_json(self.path, self.steps)
+        entry = {"key": key, "outputs": {str(p): files([p]) for p in outputs}}
+        with self.lock:
+            self.steps[step] = entry
+            atomic.write_json(self.path, self.steps)
 
     def forget(self) -> None:
         """Drop every record (FORCE=1): everything runs again."""
@@ -266,7 +273,9 @@ def cached(func: Callable[P, R]) -> Cached[P, R]:
 
     The code is that of the function's module and everything it imports from the package,
     so an edit to a helper it calls (text cleaning, say) is a new key, never a stale result.
-    The undecorated function stays reachable as `func.__wrapped__`.
+    The undecorated function stays reachable as `func.__wrapped__`. The facts step and a notebook's kernel
+    ask for the same models at once: a lock file makes the second wait for the first's result, not compute
+    it again.
     """
 
     @functools.wraps(func)
@@ -275,10 +284,11 @@ def cached(func: Callable[P, R]) -> Cached[P, R]:
             func.__module__, func.__qualname__, code([func.__module__]), environment(), args_digest(args, kwargs)
         )
         path = models_dir() / f"{func.__module__}.{func.__qualname__}-{key[:32]}.pickle"
-        if path.is_file():
-            return pickle.loads(path.read_bytes())
-        result = func(*args, **kwargs)
-        atomic.write_bytes(path, pickle.dumps(result, protocol=5))
-        return result
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with FileLock(path.with_suffix(".lock")):
+                if not path.is_file():
+                    atomic.write_bytes(path, pickle.dumps(func(*args, **kwargs), protocol=5))
+        return pickle.loads(path.read_bytes())
 
     return wrapper

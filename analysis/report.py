@@ -24,7 +24,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -72,13 +72,22 @@ def once(
     return outputs
 
 
-def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str], out: Path) -> list[Path]:
+def reads_facts(notebook: Path) -> bool:
+    """Whether a notebook's cells import the facts (or cannot be told not to): it then waits for the facts step."""
+    modules = fingerprint.notebook_imports(fingerprint.code_cells(notebook))
+    return modules is None or "analysis.facts" in modules
+
+
+def execute_notebooks(
+    store: fingerprint.Store, inputs: str, env: dict[str, str], out: Path, facts: Future[list[Path]]
+) -> list[Path]:
     """Execute each numbered notebook whose inputs changed into `out`, with an HTML copy beside it.
 
     A notebook's key covers its own content (parameters included) and the package code its
     cells import. The notebooks read only the tidy tables, never each other, so one
     notebook's edit re-executes that notebook alone, and those that run, run at once, one
-    kernel a core.
+    kernel a core, while the facts are computed (`facts`, which a notebook that reads them
+    waits for); the models both ask for are computed once (`fingerprint.cached`).
     """
     sources = sorted(config.notebooks_dir().glob("[0-9][0-9]-*.ipynb"))
     stale = []
@@ -91,16 +100,19 @@ def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str]
             console.print(f"[bold]>[/bold] {message}: skipped, its inputs are unchanged")
         else:
             stale.append((name, key, src, f"{message} ({why})"))
-    if stale:
-        with ThreadPoolExecutor(max_workers=min(len(stale), os.cpu_count() or 1)) as pool:
-            running = {
-                pool.submit(execute_one, src, out / src.name, env): (name, key, step(message))
-                for name, key, src, message in stale
-            }
-            for future in as_completed(running):
-                name, key, start = running[future]
-                store.record(name, key, future.result())
-                done(start, f"({name.removeprefix('notebook ')})")
+
+    def run_one(name: str, key: str, src: Path, message: str) -> None:
+        if reads_facts(src):
+            facts.result()
+        start = step(message)
+        store.record(name, key, execute_one(src, out / src.name, env))
+        done(start, f"({src.name})")
+
+    # Those that read the facts last, so that the others run while the facts are computed.
+    stale.sort(key=lambda job: reads_facts(job[2]))
+    with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
+        for future in [pool.submit(run_one, *job) for job in stale]:
+            future.result()
     return [out / src.name for src in sources]
 
 
@@ -329,16 +341,19 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
             facts.current()
         return [facts_file], f"-> {facts_file}"
 
-    once(
-        store,
-        "facts",
-        fingerprint.facts_inputs(snapshot),
-        "computing the numbers the paper and slides state",
-        compute_facts,
-    )
+    # The notebooks that do not read the facts run while the facts are computed.
+    with ThreadPoolExecutor(max_workers=1) as facts_step:
+        facts = facts_step.submit(
+            once,
+            store,
+            "facts",
+            fingerprint.facts_inputs(snapshot),
+            "computing the numbers the paper and slides state",
+            compute_facts,
+        )
+        executed = execute_notebooks(store, inputs, env, out / "notebooks", facts)
+        facts.result()
     stated = json.loads(facts_file.read_text())
-
-    executed = execute_notebooks(store, inputs, env, out / "notebooks")
     made = fingerprint.sha256(fingerprint.files(executed), facts_file.read_bytes())
 
     def draw_previews() -> tuple[list[Path], str]:
