@@ -236,6 +236,14 @@ def test_paper_html_figures_and_tables_lie_within_the_column(paper):
     )
 
 
+def test_paper_html_breaks_no_word_in_a_table(paper):
+    """A cell too narrow for a word makes its table scroll sideways; it does not cut "Duplicate|s" or "287,1|27"."""
+    no_problems(
+        rendered.broken_words(paper.evaluate(rendered.TABLE_WORDS_JS, PAPER_COLUMN)),
+        f"paper.html at {paper.viewport_size['width']} px: words broken inside table cells",
+    )
+
+
 def test_paper_html_text_is_clean(paper):
     text = paper.evaluate("(column) => document.querySelector(column).innerText", PAPER_COLUMN)
     headings = [h["text"] for h in paper.evaluate(rendered.HEADINGS_JS, PAPER_COLUMN)]

@@ -71,6 +71,16 @@ def test_a_page_ending_early_before_a_pushed_figure_is_found():
     assert [p.split(" ends")[0] for p in found] == ["page 5", "page 5"]  # the last page may end anywhere
 
 
+def test_a_word_on_two_lines_is_broken_and_one_on_a_line_is_not():
+    words = [
+        {"text": "Organization", "table": "tbl-x", "lines": [[0, 0, 80, 18], [0, 18, 8, 36]]},
+        {"text": "287,127", "table": "tbl-y", "lines": [[0, 0, 40, 18]]},
+        # Two boxes on one line (a font fallback for one glyph) are one line, not a break.
+        {"text": "8.5%", "table": "tbl-y", "lines": [[0, 0, 20, 18], [20, 1, 28, 18]]},
+    ]
+    assert rendered.broken_words(words) == ["'Organization' in #tbl-x is broken over 2 lines"]
+
+
 def test_empty_headings():
     headings = [
         Heading("p1", 1, "Results", 2, "5.1 What", content_before_next=False),  # a subsection may follow at once
