@@ -299,6 +299,13 @@ TEXT_RULES = (
     rule("an unresolved reference `?@`", r"\?@"),
     rule("an unresolved reference `??`", r"\?\?"),
 )
+#: One spelling and one format in every document: a minus sign (U+2212) before a negative number, as the
+#: PDF prints it; an en dash between two names; the documents' word for a group, not GitHub's enum value.
+CONSISTENCY_RULES = (
+    rule("a hyphen-minus as a minus sign (write U+2212)", r"(?<![\w.,/\-])-(?=\d)"),
+    rule("'Kaplan-Meier' with a hyphen (two names: an en dash)", r"Kaplan-Meier"),
+    rule("GitHub's owner type 'Organization' (the documents say 'organisation')", r"\bOrganization\b"),
+)
 #: Typst has no emoji font here, so emoji print as empty boxes.
 EMOJI = rule("an emoji (Typst prints a box)", "[\U0001f000-\U0001faff\u2600-\u27bf\u2b50-\u2b55\ufe0f]")
 #: A slide shows a figure with its caption; the paper's "Figure N:" numbering means nothing there.
@@ -445,12 +452,12 @@ SLIDE_JS = """(i) => {
 #: slash or dash too: a line may end there without breaking a word. Text in `code` is left out: a checksum
 #: is one long token that may break anywhere.
 TABLE_WORDS_JS = """(root) => {
-  const words = [];
+  const words = [], word = /[^\\s\\-\\/\u2013\u2014]*[\\-\\/\u2013\u2014]|[^\\s\\-\\/\u2013\u2014]+/g;
   for (const cell of document.querySelector(root).querySelectorAll('td, th')) {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
       if (n.parentElement.closest('code')) continue;
-      for (const m of n.textContent.matchAll(/[^\\s\\-\\/\u2013\u2014]*[\\-\\/\u2013\u2014]|[^\\s\\-\\/\u2013\u2014]+/g)) {
+      for (const m of n.textContent.matchAll(word)) {
         const range = document.createRange();
         range.setStart(n, m.index);
         range.setEnd(n, m.index + m[0].length);

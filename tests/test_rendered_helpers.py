@@ -122,6 +122,18 @@ def test_text_rules():
     assert not rendered.text_problems("a todolist, Figure 3 shows, N/As and a–b", rendered.TEXT_RULES)
 
 
+def test_consistency_rules():
+    text = "growth -15% to 25% (margin -0.058); Kaplan-Meier curves; Owner type: Organization"
+    found = {f.rule: f.count for f in rendered.text_problems(text, rendered.CONSISTENCY_RULES)}
+    assert found == {
+        "a hyphen-minus as a minus sign (write U+2212)": 2,
+        "'Kaplan-Meier' with a hyphen (two names: an en dash)": 1,
+        "GitHub's owner type 'Organization' (the documents say 'organisation')": 1,
+    }
+    fine = "growth \u221215% to 25%, 2023-01-19, SHA-256, top-10, Kaplan–Meier curves, organisations"
+    assert not rendered.text_problems(fine, rendered.CONSISTENCY_RULES)
+
+
 def test_section_at_names_the_heading_before_the_offset():
     text = "Title\nAbstract\nbad `x`\n1 Introduction\nIntroduction is fine, bad `y`"
     headings = ["Abstract", "1 Introduction"]
