@@ -22,7 +22,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
-from analysis import scalars
+from analysis import scalars, tables
 from analysis.dates import YEAR_DAYS, years_since
 from analysis.fingerprint import cached
 
@@ -46,7 +46,7 @@ def shortfall(repos: pl.DataFrame) -> str | None:
 
 def silhouette_text(value: float | None) -> str:
     """A silhouette for prose; DBSCAN's is undefined when it finds fewer than two clusters."""
-    return "undefined (fewer than two clusters)" if value is None else f"{value:.2f}"
+    return "undefined (fewer than two clusters)" if value is None else tables.number(value)
 
 
 #: eps values of the sensitivity sweep, as multiples of the eps read at the knee.
@@ -171,12 +171,12 @@ def headline(c: Clustering, margin: float | None) -> str:
     (`margin`: k-means' silhouette above the reference's; None when it does not beat it)."""
     if margin is None:
         return "Repositories form no clusters that beat the same features permuted"
-    return f"k-means' {c.kmeans_k} clusters beat permuted features (silhouette {margin:+.2f})"
+    return f"k-means' {c.kmeans_k} clusters beat permuted features (silhouette {tables.number(margin, '+.2f')})"
 
 
-def span(values: np.ndarray, spec: str = ".0%") -> str:
-    """ "a to b" of an array's range, or one value when they are equal."""
-    low, high = format(float(values.min()), spec), format(float(values.max()), spec)
+def span(values: np.ndarray, spec: str = "%") -> str:
+    """ "a to b" of an array's range, or one value when they are equal; `spec` "%" writes shares."""
+    low, high = (tables.percent(x) if spec == "%" else tables.number(x, spec) for x in (values.min(), values.max()))
     return low if low == high else f"{low} to {high}"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis import coverage, eda, recency
+from analysis import coverage, eda, recency, tables
 from analysis.build import Study
 from analysis.dates import YEAR_DAYS, as_of_datetime, span
 
@@ -26,10 +26,10 @@ def headlines(study: Study) -> dict[str, str]:
     python = int((repos["language"] == "Python").sum()) / repos.height
     return numbers | {
         "median stars": f"{stars['median']:,.0f}",
-        "the top 1%'s share of stars": f"{100 * stars['top1pct_share_of_stars']:.0f}%",
-        "Python's share": f"{100 * python:.0f}%",
-        "pushed to in the last 90 days": f"{100 * recent['share_recent']:.0f}%",
-        "not pushed to for a year": f"{100 * recent['share_stale']:.0f}%",
+        "the top 1%'s share of stars": tables.percent(stars["top1pct_share_of_stars"]),
+        "Python's share": tables.percent(python),
+        "pushed to in the last 90 days": tables.percent(recent["share_recent"]),
+        "not pushed to for a year": tables.percent(recent["share_stale"]),
     }
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import inputs
+from analysis import inputs, tables
 from analysis.config import SOURCE_ROOT
 from analysis.text import clean
 
@@ -283,7 +283,8 @@ def shortfall(repos: pl.DataFrame, labels: pl.DataFrame) -> str | None:
 def summary(shares: pl.DataFrame, labelled: int) -> str:
     """The estimate in one sentence."""
     parts = {
-        r["content_type"]: f"{100 * r['share']:.0f}% (95% CI {100 * r['low']:.0f}% to {100 * r['high']:.0f}%)"
+        r["content_type"]: f"{tables.percent(r['share'])} (95% CI {tables.percent(r['low'])} to"
+        f" {tables.percent(r['high'])})"
         for r in shares.iter_rows(named=True)
     }
     return (

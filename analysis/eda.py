@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from analysis import scalars, text
+from analysis import scalars, tables, text
 from analysis.dates import median_created
 
 NO_LANGUAGE = "(none)"
@@ -36,10 +36,10 @@ def language_denominators(repos: pl.DataFrame, language: str) -> dict[str, int]:
 def share_text(repos: pl.DataFrame, language: str) -> str:
     """A language's share over each denominator, each named: "45% of all 1,007 (50% of the 900 with a language)"."""
     n = language_denominators(repos, language)
-    of_all = f"{n['repos'] / n['all']:.0%} of all {n['all']:,}" if n["all"] else "none of 0"
+    of_all = f"{tables.percent(n['repos'] / n['all'])} of all {n['all']:,}" if n["all"] else "none of 0"
     if n["with_language"] == n["all"]:
         return of_all
-    of_known = f"{n['repos'] / n['with_language']:.0%}" if n["with_language"] else "none"
+    of_known = tables.percent(n["repos"] / n["with_language"]) if n["with_language"] else "none"
     return f"{of_all} ({of_known} of the {n['with_language']:,} with a language)"
 
 
@@ -88,16 +88,17 @@ def describe(repos: pl.DataFrame, languages: pl.DataFrame) -> str:
     said = []
     if languages.height >= 2:
         said.append(
-            f"{languages['language'][0]} is the primary language of {languages['share'][0]:.0%} of the"
-            f" {repos.height:,} repositories, {languages['language'][1]} of {languages['share'][1]:.0%}."
+            f"{languages['language'][0]} is the primary language of {tables.percent(languages['share'][0])} of"
+            f" the {repos.height:,} repositories, {languages['language'][1]} of"
+            f" {tables.percent(languages['share'][1])}."
         )
     said.append(f"Half of the repositories were created after {median_created(repos):%B %Y}.")
     stars = repos["stargazers_count"]
     if stars.sum() > 0:
         summary = star_summary(repos)
         said.append(
-            f"The median repository has {summary['median']:,.0f} stars; {summary['share_under_10']:.0%} have"
-            f" fewer than ten, and the most-starred 1% hold {summary['top1pct_share_of_stars']:.0%} of all"
-            " stars."
+            f"The median repository has {summary['median']:,.0f} stars; {tables.percent(summary['share_under_10'])}"
+            f" have fewer than ten, and the most-starred 1% hold {tables.percent(summary['top1pct_share_of_stars'])}"
+            " of all stars."
         )
     return " ".join(said)

@@ -35,6 +35,7 @@ from analysis import (
     recency,
     scalars,
     survival,
+    tables,
     tags,
     talk,
     then_now,
@@ -46,13 +47,14 @@ FACTS_FILE = config.FACTS_FILE
 LOCK_FILE = config.SOURCE_ROOT / "uv.lock"
 
 
-def pct(x: float | None, digits: int = 0) -> str:
-    return "n/a" if x is None or x != x else f"{100 * x:.{digits}f}%"
+def pct(x: float | None) -> str:
+    """A share for prose, as the tables write it; "n/a" (which the report's checks catch) where there is none."""
+    return tables.percent(x) or "n/a"
 
 
 def num(x: float | None, spec: str = ".2f") -> str:
     """A number for prose; "n/a" where the data cannot give one (NaN, or nothing to compute on)."""
-    return "n/a" if x is None or x != x else format(x, spec)
+    return tables.number(x, spec) or "n/a"
 
 
 def compute(study: build.Study) -> dict[str, Any]:
@@ -83,7 +85,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         "mlops_total": f"{mlops['total_count']:,}",
         "mlops_items": f"{mlops['items']:,}",
         "mlops_unique": f"{mlops['unique']:,}",
-        "mlops_coverage": pct(mlops["unique"] / mlops["total_count"], 1) if mlops["total_count"] else "all",
+        "mlops_coverage": pct(mlops["unique"] / mlops["total_count"]) if mlops["total_count"] else "all",
         "duplicates": f"{cover['duplicates']:,}",
         "missing": f"{cover['missing']:,}",
         "stale_topics": f"{sum(q['topic_no_longer_listed'] or 0 for q in study.quality['queries']):,}",
@@ -198,7 +200,7 @@ def profile_facts(repos: pl.DataFrame) -> dict[str, str]:
             top_repo["repository"],
             f"{top_repo['stars']:,}",
             owners["owner_login"],
-            pct(owners["share_of_stars"], 1),
+            pct(owners["share_of_stars"]),
             median_created(repos).strftime("%B %Y"),
         ),
     )
@@ -362,10 +364,10 @@ def cluster_facts(repos: pl.DataFrame, as_of: str) -> dict[str, Any]:
             str(groups.min_samples),
             str(groups.components),
             pct(sum(groups.explained)),
-            pct(groups.noise_share, 1),
+            pct(groups.noise_share),
             clusters.silhouette_text(groups.dbscan_silhouette),
             str(groups.kmeans_k),
-            f"{groups.kmeans_silhouette:.2f}",
+            num(groups.kmeans_silhouette),
             found if null.beats else not_a_finding(found, "no better than the same features permuted"),
             clusters.silhouette_text(groups.silhouette_with_noise),
             clusters.flags_text(groups, clusters.cluster(repos, as_of)),
@@ -406,7 +408,7 @@ def tag_facts(repos: pl.DataFrame, min_repos: int, exclude: tuple[str, ...]) -> 
 
 def tag_headline(found: tags.TagCommunities) -> str:
     """The tag communities in a slide title's few words: a finding only when they beat rewired tags."""
-    q = f"modularity {found.null.real_mean:.3f} against {found.null.null_mean:.3f}"
+    q = f"modularity {num(found.null.real_mean, '.3f')} against {num(found.null.null_mean, '.3f')}"
     if found.null.beats:
         return f"Tags form {found.communities.height} communities that beat rewired tags ({q})"
     return f"Tags form no communities that beat rewired tags ({q})"

@@ -31,7 +31,7 @@ import polars as pl
 import statsmodels.api as sm
 from scipy import stats
 
-from analysis import scalars
+from analysis import scalars, tables
 
 LEVEL = 0.95
 CHECKED_QUARTERS = 4
@@ -344,7 +344,7 @@ def yearly(growth: Growth, missing: int) -> pl.DataFrame:
 
 def percent(x: float) -> str:
     """A yearly growth for prose, "over 1,000%" beyond RATE_CAP."""
-    return f"{100 * x:,.0f}%" if x <= RATE_CAP else f"over {100 * RATE_CAP:,.0f}%"
+    return tables.percent(x) if x <= RATE_CAP else f"over {tables.percent(RATE_CAP)}"
 
 
 def rate(estimate: tuple[float, float, float]) -> str:

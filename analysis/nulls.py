@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
+from analysis import tables
+
 LEVEL = 0.95
 
 
@@ -85,12 +87,14 @@ def compare(measure: str, real: Sequence[float], null: Sequence[float]) -> NullC
 
 
 def numbers(c: NullComparison, spec: str = ".3f") -> str:
-    """ "0.012 against -0.004 (margin 0.016, 95% CI 0.002 to 0.030)" """
-    low, high = c.interval
-    return (
-        f"{c.real_mean:{spec}} against {c.null_mean:{spec}} (margin {c.margin:+{spec}}, 95% CI {low:+{spec}} to"
-        f" {high:+{spec}})"
+    """ "0.012 against −0.004 (margin +0.016, 95% CI +0.002 to +0.030)": signed, with minus signs (U+2212)."""
+    low, high = (tables.number(x, f"+{spec}") for x in c.interval)
+    real, null, margin = (
+        tables.number(c.real_mean, spec),
+        tables.number(c.null_mean, spec),
+        tables.number(c.margin, f"+{spec}"),
     )
+    return f"{real} against {null} (margin {margin}, 95% CI {low} to {high})"
 
 
 def verdict(c: NullComparison, model: str, null: str, repeats: str) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from analysis import inputs
+from analysis import inputs, tables
 from analysis.config import curated_tools_file
 
 #: Keyword rules for a repository's task when the curated list does not name it (first match).
@@ -115,7 +115,10 @@ def key_owners(repos: pl.DataFrame, n: int = 10) -> pl.DataFrame:
             pl.col("stargazers_count").sum().alias("stars"),
             pl.col("name").first().alias("top_repository"),
         )
-        .with_columns((pl.col("stars") / repos["stargazers_count"].sum()).alias("share_of_stars"))
+        .with_columns(
+            (pl.col("stars") / repos["stargazers_count"].sum()).alias("share_of_stars"),
+            pl.col("owner_type").replace(tables.GROUPS),
+        )
         .sort(["stars", "owner_login"], descending=[True, False])
         .head(n)
     )

@@ -10,6 +10,7 @@ import pandas as pd
 import polars as pl
 from mizani.breaks import breaks_extended
 from mizani.formatters import comma_format, percent_format
+from mizani.labels import label_number
 from plotnine import (
     aes,
     coord_flip,
@@ -43,8 +44,12 @@ from plotnine import (
     theme,
 )
 
+from analysis import tables
 from analysis.growth import Growth
 from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
+
+#: Axis numbers with a minus sign (U+2212), as the text and tables print them (mizani calls that style "hyphen").
+MINUS_LABELS = label_number(style_negative="hyphen")
 
 
 def with_data(minimum: int = 1) -> Callable[[Callable[..., ggplot]], Callable[..., ggplot]]:
@@ -135,12 +140,13 @@ def not_measured(message: str) -> ggplot:
 
 
 def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
-    """Coherence (mean over seeds, with a bar of one SD either side) and held-out perplexity over the grid
-    of topic counts, the chosen k marked."""
+    """Coherence (mean over seeds, with a bar of one standard error either side: the selection rule's
+    yardstick, so the eye can see which k are tied with the best) and held-out perplexity over the grid of
+    topic counts, the chosen k marked."""
     long = (
-        grid.unpivot(index=["k", "coherence_sd"], on=["coherence", "perplexity"], variable_name="measure")
+        grid.unpivot(index=["k", "coherence_se"], on=["coherence", "perplexity"], variable_name="measure")
         .with_columns(
-            spread=pl.when(pl.col("measure") == "coherence").then(pl.col("coherence_sd")).otherwise(0.0),
+            spread=pl.when(pl.col("measure") == "coherence").then(pl.col("coherence_se")).otherwise(0.0),
         )
         .with_columns(low=pl.col("value") - pl.col("spread"), high=pl.col("value") + pl.col("spread"))
         .to_pandas()
@@ -157,6 +163,7 @@ def lda_choice(grid: pl.DataFrame, chosen: int) -> ggplot:
         + geom_point(color=ACCENT, size=2.5)
         + geom_vline(xintercept=chosen, linetype="dashed", color=PALETTE[5])
         + facet_wrap("~measure", scales="free_y")
+        + scale_y_continuous(labels=MINUS_LABELS)
         + labs(x="Number of topics", y="")
         + theme_house()
     )
@@ -414,7 +421,7 @@ def survival(curves: pl.DataFrame) -> ggplot:
     Each group has its own colour across both panels, and its name stands beside its curve,
     so no legend has to be matched by colour across panels.
     """
-    data = curves.to_pandas()
+    data = curves.with_columns(pl.col("group").replace(tables.GROUPS)).to_pandas()
     panels = {"content_type": "By content type", "owner_type": "By owner type"}
     data["by"] = pd.Categorical(data["by"].map(panels), categories=list(panels.values()), ordered=True)
     groups = list(dict.fromkeys(data["group"]))

@@ -37,7 +37,8 @@ def topic_rows(tm: lda.TopicModel, null: nulls.NullComparison) -> list[dict[str,
             {
                 "model": "Topics (LDA)",
                 "alternative": label,
-                "result": f"NPMI {r['coherence']:.3f} (SD {r['coherence_sd']:.3f} over {len(lda.SEEDS)} seeds)",
+                "result": f"NPMI {tables.number(r['coherence'], '.3f')} (SD {r['coherence_sd']:.3f} over"
+                f" {len(lda.SEEDS)} seeds)",
             }
         )
     return [null_row("Topics (LDA)", f"k = {tm.k}, words shuffled across descriptions", null), *rows]

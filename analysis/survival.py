@@ -270,7 +270,7 @@ def group_summary(data: pl.DataFrame, groupings: tuple[str, ...] = ("content_typ
             rows.append(
                 {
                     "grouping": f"{VARIABLES[by]} (log-rank p {tables.p_value(p)})" if i == 0 else "",
-                    "group": row["group"],
+                    "group": tables.group(row["group"]),
                     "repos": row["repos"],
                     "inactive": tables.percent(row["inactive_share"]),
                     "median_years": "not reached" if median is None else f"{median:.1f}",
@@ -280,9 +280,9 @@ def group_summary(data: pl.DataFrame, groupings: tuple[str, ...] = ("content_typ
 
 
 def readable_term(term: str) -> str:
-    """`owner_type: Organization` -> `Owner type: Organization`; `license: mit` -> `License: MIT`."""
+    """`owner_type: Organization` -> `Owner type: organisation`; `license: mit` -> `License: MIT`."""
     name, _, level = term.partition(": ")
-    level = LICENSES.get(level, level) if name == "license" else level
+    level = LICENSES.get(level, level) if name == "license" else tables.group(level)
     return f"{VARIABLES.get(name, name)}: {level}" if level else VARIABLES.get(name, name)
 
 

@@ -1,9 +1,11 @@
 """Tables for the documents: markdown, which Quarto renders in HTML, Typst and reveal.js alike.
 
-Numbers are formatted here, once, so every table writes a percentage, a p-value or a count
-the same way, and column widths are set on purpose: pandoc sizes a pipe table's columns by
-the dashes under its header when the table is wider than a text line, and Typst would
-otherwise give a column of numbers so little room that neighbours run together.
+Numbers are formatted here, once, so every table, fact and sentence writes a percentage, a
+p-value or a negative number the same way: one share is never 9% in one place and 8.5% in
+another, and a minus is a minus sign (U+2212), not a hyphen. Column widths are set on purpose:
+pandoc sizes a pipe table's columns by the dashes under its header when the table is wider than
+a text line, and Typst would otherwise give a column of numbers so little room that neighbours
+run together.
 """
 
 from __future__ import annotations
@@ -16,11 +18,31 @@ from tabulate import tabulate
 
 #: Dashes under the header in all: more than pandoc's 72-column line, so it reads them as widths.
 SEPARATOR_WIDTH = 100
-NUMBER = re.compile(r"[<>]?\s?[-+]?[\d,.]+%?( to [-+]?[\d,.]+)?")
+MINUS = "\u2212"
+NUMBER = re.compile(rf"[<>]?\s?[-+{MINUS}]?[\d,.]+%?( to [-+{MINUS}]?[\d,.]+)?")
+#: The documents' words for GitHub's values (its owner types are enum values: "Organization", "User").
+GROUPS = {"Organization": "organisation", "User": "user"}
 
 
-def percent(x: float | None, digits: int = 0) -> str:
-    return "" if x is None or x != x else f"{100 * x:.{digits}f}%"
+def number(x: float | None, spec: str = ".2f") -> str:
+    """`x` by the format `spec`, with a minus sign where Python writes a hyphen; "" when there is none."""
+    return "" if x is None or x != x else format(x, spec).replace("-", MINUS)
+
+
+def percent(x: float | None) -> str:
+    """A share in percent, rounded by one rule so that it reads the same wherever it is stated: whole
+    percents, and one decimal where a whole percent would hide much of it (below 10%) or round it up to all
+    (just under 100%)."""
+    if x is None or x != x:
+        return ""
+    value = abs(100 * x)
+    digits = 1 if 0 < value < 9.95 or 99.5 <= value < 99.95 else 0
+    return number(100 * x, f",.{digits}f") + "%"
+
+
+def group(value: str) -> str:
+    """A group as the documents name it ("organisation", not GitHub's "Organization")."""
+    return GROUPS.get(value, value)
 
 
 def p_value(p: float | None) -> str:
@@ -41,7 +63,8 @@ def markdown(
 ) -> Markdown:
     """Display `df` as a pipe table; `headers` renames columns for readers (column=Label).
 
-    `widths` gives columns' relative widths (missing ones get 1); numbers are right-aligned.
+    Floats are formatted by `floatfmt`, or as shares by `percent` when it is "%". `widths` gives
+    columns' relative widths (missing ones get 1); numbers are right-aligned.
     """
     names = [headers.get(c, c) for c in df.columns]
     align = ["right" if df[c].dtype.is_numeric() or numeric_text(df[c]) else "left" for c in df.columns]
@@ -59,11 +82,11 @@ def sentence(text: str) -> Markdown:
 
 
 def cell(value: object, floatfmt: str) -> str:
-    """Floats by `floatfmt`, integers with thousands separators, the rest as they are."""
+    """Floats by `floatfmt` ("%": as shares), integers with thousands separators, the rest as they are."""
     if value is None:
         return ""
     if isinstance(value, float):
-        return format(value, floatfmt)
+        return percent(value) if floatfmt == "%" else number(value, floatfmt)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)

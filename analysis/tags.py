@@ -21,7 +21,7 @@ import networkx as nx
 import polars as pl
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import nulls, players
+from analysis import nulls, players, tables
 from analysis.fingerprint import cached
 
 SEEDS = (42, 43, 44, 45, 46)
@@ -161,7 +161,10 @@ def table(t: TagCommunities) -> pl.DataFrame:
         "tags",
         pl.struct("repos", "share", "low", "high")
         .map_elements(
-            lambda r: f"{r['repos']:,} ({100 * r['share']:.0f}%, {100 * r['low']:.0f}% to {100 * r['high']:.0f}%)",
+            lambda r: (
+                f"{r['repos']:,} ({tables.percent(r['share'])}, {tables.percent(r['low'])} to"
+                f" {tables.percent(r['high'])})"
+            ),
             return_dtype=pl.String,
         )
         .alias("repos"),

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from analysis import inputs
+from analysis import inputs, tables
 from analysis.config import SOURCE_ROOT
 
 STATED_FILE = SOURCE_ROOT / "data" / "talk" / "stated.csv"
@@ -29,7 +29,7 @@ def stated(path: Path = STATED_FILE) -> pl.DataFrame:
 
 
 def formatted(kind: str, value: float) -> str:
-    return f"{100 * value:.0f}%" if kind == "share" else f"{value:,.0f}"
+    return tables.percent(value) if kind == "share" else f"{value:,.0f}"
 
 
 def talk_facts(values: pl.DataFrame) -> dict[str, str]:

@@ -18,7 +18,7 @@ import polars as pl
 from statsmodels.duration.survfunc import SurvfuncRight
 from statsmodels.stats.proportion import proportion_confint
 
-from analysis import survival
+from analysis import survival, tables
 from analysis.dates import YEAR_DAYS, as_of_datetime, span
 
 LEVEL = 0.95
@@ -127,7 +127,8 @@ NO_FOLLOWUP = (
 
 
 def pct(x: float) -> str:
-    return "n/a" if x != x else f"{100 * x:.0f}%"
+    """A share as the tables write it; "n/a" (which the report's checks catch) where there is none."""
+    return tables.percent(x) or "n/a"
 
 
 def interval(row: dict) -> str:
@@ -213,7 +214,7 @@ def facts(
     else:
         everyone = table.filter(pl.col("by") == "all").row(0, named=True)
         calibrated = (
-            f"The Kaplan-Meier curves fitted on the snapshot alone predicted that {pct(everyone['predicted'])} of the"
+            f"The Kaplan–Meier curves fitted on the snapshot alone predicted that {pct(everyone['predicted'])} of the"
             f" {everyone['repos']:,} repositories active at the snapshot would be inactive by the follow-up date"
             f" (counting gone and archived ones); {interval(everyone)} were. By owner: "
             + groups_sentence(table, "owner_type")

@@ -299,6 +299,13 @@ TEXT_RULES = (
     rule("an unresolved reference `?@`", r"\?@"),
     rule("an unresolved reference `??`", r"\?\?"),
 )
+#: One spelling and one format in every document: a minus sign (U+2212) before a negative number, as the
+#: PDF prints it; an en dash between two names; the documents' word for a group, not GitHub's enum value.
+CONSISTENCY_RULES = (
+    rule("a hyphen-minus as a minus sign (write U+2212)", r"(?<![\w.,/\-])-(?=\d)"),
+    rule("'Kaplan-Meier' with a hyphen (two names: an en dash)", r"Kaplan-Meier"),
+    rule("GitHub's owner type 'Organization' (the documents say 'organisation')", r"\bOrganization\b"),
+)
 #: Typst has no emoji font here, so emoji print as empty boxes.
 EMOJI = rule("an emoji (Typst prints a box)", "[\U0001f000-\U0001faff\u2600-\u27bf\u2b50-\u2b55\ufe0f]")
 #: A slide shows a figure with its caption; the paper's "Figure N:" numbering means nothing there.
@@ -375,12 +382,15 @@ HEADINGS_JS = """(root) => {
 
 OVERFLOW_JS = "() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
 
-#: The column's box, and the box of every image and figure in it.
+#: The column's box, and the box of every image and figure in it; a table wider than the box that
+#: scrolls it sideways is as wide as that box on the page.
 FIGURES_JS = """(column) => {
   const col = document.querySelector(column);
   const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+  const scrolls = e => ['auto', 'scroll'].includes(getComputedStyle(e).overflowX);
+  const shown = e => e.tagName === 'TABLE' && scrolls(e.parentElement) ? e.parentElement : e;
   return {column: box(col), items: [...col.querySelectorAll('img, figure, table')].map(e => ({
-    what: `${e.tagName.toLowerCase()} in #${e.closest('[id]')?.id ?? '?'}`, box: box(e)}))};
+    what: `${e.tagName.toLowerCase()} in #${e.closest('[id]')?.id ?? '?'}`, box: box(shown(e))}))};
 }"""
 
 #: Show slide i with all its fragments, then measure what it shows: the glyphs of every text node
@@ -436,6 +446,39 @@ SLIDE_JS = """(i) => {
           slide_box: box(document.querySelector('.reveal .slides')), scale: Reveal.getScale(),
           marks, images, text: slide.innerText, notes};
 }"""
+
+
+#: Every word in a table cell, with the boxes of the lines it is printed on. Words are cut after a hyphen,
+#: slash or dash too: a line may end there without breaking a word. Text in `code` is left out: a checksum
+#: is one long token that may break anywhere.
+TABLE_WORDS_JS = """(root) => {
+  const words = [], word = /[^\\s\\-\\/\u2013\u2014]*[\\-\\/\u2013\u2014]|[^\\s\\-\\/\u2013\u2014]+/g;
+  for (const cell of document.querySelector(root).querySelectorAll('td, th')) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n = walker.nextNode(); n; n = walker.nextNode()) {
+      if (n.parentElement.closest('code')) continue;
+      for (const m of n.textContent.matchAll(word)) {
+        const range = document.createRange();
+        range.setStart(n, m.index);
+        range.setEnd(n, m.index + m[0].length);
+        const lines = [...range.getClientRects()].filter(r => r.width > 0).map(r => [r.left, r.top, r.right, r.bottom]);
+        words.push({text: m[0], table: cell.closest('[id]')?.id ?? '?', lines});
+      }
+    }
+  }
+  return words;
+}"""
+
+
+def broken_words(words: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Words printed over more than one line: their boxes stand one below another, not side by side."""
+    found = []
+    for word in words:
+        boxes = sorted((box(line) for line in word["lines"]), key=lambda b: b.top)
+        if any(b.top >= a.top + (a.bottom - a.top) / 2 for a, b in zip(boxes, boxes[1:], strict=False)):
+            pieces = len({round(b.top) for b in boxes})
+            found.append(f"{word['text']!r} in #{word['table']} is broken over {pieces} lines")
+    return found
 
 
 def box(rect: list[float]) -> Box:

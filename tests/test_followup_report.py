@@ -71,7 +71,7 @@ def test_rendered_section_and_render_checks(followed):
     root, env, _, _ = followed
     out = root / "_output"
     html = (out / "paper.html").read_text()
-    assert "Where are they now?" in html and "Kaplan-Meier curves fitted on the snapshot alone" in html
+    assert "Where are they now?" in html and "Kaplan–Meier curves fitted on the snapshot alone" in html
     assert "still maintained" in (out / "slides.html").read_text()
     checks = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "tests" / "test_rendered.py")],

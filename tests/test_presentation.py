@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import polars as pl
 import pytest
 
-from analysis import plots, survival, tables, theme
+from analysis import config, players, plots, survival, tables, theme
 from analysis.text import shorten
+
+MINUS = "\u2212"
 
 
 # -- figures -----------------------------------------------------------------------------------
@@ -25,6 +28,74 @@ def test_figures_report_their_printed_size_to_quarto():
     assert width_px >= 2 * size["width"] - 2, "drawn at twice the reported size, sharp when a slide scales it up"
 
 
+def test_the_lda_choice_shows_the_standard_error_its_rule_uses_and_minus_signs():
+    """The rule ties a k with the best when its mean lies within one standard error: the bars show that."""
+    grid = pl.DataFrame(
+        {
+            "k": [3, 4, 5],
+            "coherence": [-0.02, -0.05, 0.03],
+            "coherence_sd": [0.05, 0.04, 0.06],
+            "coherence_se": [0.02, 0.018, 0.027],
+            "perplexity": [900.0, 1000.0, 1100.0],
+        }
+    )
+    plot = plots.lda_choice(grid, chosen=3)
+    assert any(type(layer.geom).__name__ == "geom_errorbar" for layer in plot.layers)
+    coherence = plot.data[plot.data["measure"].str.startswith("Mean NPMI")].sort_values("k")
+    assert list((coherence["high"] - coherence["value"]).round(3)) == [0.02, 0.018, 0.027]
+    figure = plot.draw()
+    ticks = [t.get_text() for ax in figure.axes for t in ax.get_yticklabels()]
+    negative = [t for t in ticks if t.startswith((MINUS, "-"))]
+    assert negative and all(t.startswith(MINUS) for t in negative), ticks
+
+
+# -- numbers -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [
+        (0.085, "8.5%"),
+        (0.0853, "8.5%"),
+        (0.887, "89%"),
+        (0.119, "12%"),
+        (0.997, "99.7%"),
+        (1.0, "100%"),
+        (0.0, "0%"),
+        (-0.15, f"{MINUS}15%"),
+        (1.6, "160%"),
+        (12.0, "1,200%"),
+        (None, ""),
+        (float("nan"), ""),
+    ],
+)
+def test_a_share_is_rounded_by_one_rule(share, text):
+    assert tables.percent(share) == text
+
+
+def test_negative_numbers_have_a_minus_sign():
+    assert tables.number(-0.0581, "+.3f") == f"{MINUS}0.058"
+    assert tables.number(0.01, "+.3f") == "+0.010"
+    assert tables.number(-1234.5, ",.1f") == f"{MINUS}1,234.5"
+    assert tables.markdown(pl.DataFrame({"x": [-0.5]}), floatfmt=".2f").data.splitlines()[2] == f"| {MINUS}0.50 |"
+
+
+#: A share or a signed number formatted by hand in the code, beside tables.percent and tables.number.
+HAND_FORMAT = re.compile(r":[+,]?\.\d+%\}|\d+ \* [^{}]+:[+,]*\.\d+f\}%|floatfmt=\\?\"[^\"]*%")
+
+
+def test_shares_are_formatted_by_one_function():
+    """The same share printed in two places must come out the same: only tables.percent writes one."""
+    files = sorted((config.SOURCE_ROOT / "analysis").glob("*.py")) + sorted(
+        (config.SOURCE_ROOT / "notebooks").glob("*.ipynb")
+    )
+    found = [
+        f"{path.name}: {match.group(0)}"
+        for path in files
+        for match in HAND_FORMAT.finditer(path.read_text(encoding="utf-8"))
+        if match.group(0) not in ('floatfmt=\\"%', 'floatfmt="%')
+    ]
+    assert not found, "shares formatted by hand instead of by tables.percent:\n" + "\n".join(found)
+
+
 # -- tables ------------------------------------------------------------------------------------
 def test_table_widths_become_dash_counts_that_pandoc_reads_as_relative_widths():
     df = pl.DataFrame({"name": ["a"], "stars": [12345], "note": ["x"]})
@@ -39,9 +110,9 @@ def test_table_cells_keep_the_formats_they_were_given():
     df = pl.DataFrame(
         {"term": ["a", "b"], "hr": ["0.63", "1.40"], "p": ["< 0.001", "0.05"], "n": [1234, 5], "share": [0.5, 0.125]}
     )
-    text = tables.markdown(df, floatfmt=".1%").data
+    text = tables.markdown(df, floatfmt="%").data
     assert "0.63" in text and "1.40" in text and "< 0.001" in text, "formatted strings are not re-read"
-    assert "1,234" in text and "50.0%" in text and "12.5%" in text
+    assert "1,234" in text and " 50% |" in text and " 12% |" in text, "shares by tables.percent"
     assert text.splitlines()[1].strip("|").split("|")[1].endswith(":"), "formatted numbers align right"
 
 
@@ -74,16 +145,29 @@ def test_group_summary_states_each_log_rank_test_once_with_readable_names():
     headed = [g for g in table["grouping"] if g]
     assert len(headed) == 2 and headed[0].startswith("Content type (log-rank p ")
     assert table.height == 4
+    assert set(table["group"]) == {"tool", "learning", "user", "organisation"}, "the documents' words"
     assert all(v.endswith("%") for v in table["inactive"])
 
 
 @pytest.mark.parametrize(
     ("term", "text"),
     [
-        ("owner_type: Organization", "Owner type: Organization"),
+        ("owner_type: Organization", "Owner type: organisation"),
         ("license: mit", "License: MIT"),
         ("log_stars", "Stars (per doubling)"),
     ],
 )
 def test_model_terms_read_as_words(term, text):
     assert survival.readable_term(term) == text
+
+
+def test_key_owners_name_owner_types_in_the_documents_words():
+    repos = pl.DataFrame(
+        {
+            "owner_login": ["acme", "ann", "acme"],
+            "owner_type": ["Organization", "User", "Organization"],
+            "name": ["a", "b", "c"],
+            "stargazers_count": [5, 3, 1],
+        }
+    )
+    assert players.key_owners(repos)["owner_type"].to_list() == ["organisation", "user"]

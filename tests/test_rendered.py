@@ -16,7 +16,7 @@ import pdfplumber
 import pytest
 import rendered
 from conftest import REPO
-from rendered import EMOJI, FIGURE_PREFIX, TEXT_RULES, Heading, Page, Slide, box
+from rendered import CONSISTENCY_RULES, EMOJI, FIGURE_PREFIX, TEXT_RULES, Heading, Page, Slide, box
 
 from analysis import config, documents
 
@@ -178,7 +178,7 @@ def test_pdf_text_is_clean(pdf):
         [
             f"page {page.page_number}: {finding}"
             for page in pdf.pages
-            for finding in rendered.text_problems(rendered.pdf_text(page), (*TEXT_RULES, EMOJI))
+            for finding in rendered.text_problems(rendered.pdf_text(page), (*TEXT_RULES, *CONSISTENCY_RULES, EMOJI))
         ],
         "paper.pdf: text that should not be printed",
     )
@@ -236,13 +236,21 @@ def test_paper_html_figures_and_tables_lie_within_the_column(paper):
     )
 
 
+def test_paper_html_breaks_no_word_in_a_table(paper):
+    """A cell too narrow for a word makes its table scroll sideways; it does not cut "Duplicate|s" or "287,1|27"."""
+    no_problems(
+        rendered.broken_words(paper.evaluate(rendered.TABLE_WORDS_JS, PAPER_COLUMN)),
+        f"paper.html at {paper.viewport_size['width']} px: words broken inside table cells",
+    )
+
+
 def test_paper_html_text_is_clean(paper):
     text = paper.evaluate("(column) => document.querySelector(column).innerText", PAPER_COLUMN)
     headings = [h["text"] for h in paper.evaluate(rendered.HEADINGS_JS, PAPER_COLUMN)]
     no_problems(
         [
             f"paper.html, {rendered.section_at(text, headings, f.offset)}: {f}"
-            for f in rendered.text_problems(text, TEXT_RULES)
+            for f in rendered.text_problems(text, (*TEXT_RULES, *CONSISTENCY_RULES))
         ],
         "paper.html: text that should not be shown",
     )
@@ -265,7 +273,7 @@ def test_slides_text_and_notes_are_clean(slides):
             f"{s}{' notes' if part == 'notes' else ''}: {f}"
             for s in slides
             for part in ("text", "notes")
-            for f in rendered.text_problems(s.data[part], (*TEXT_RULES, FIGURE_PREFIX))
+            for f in rendered.text_problems(s.data[part], (*TEXT_RULES, *CONSISTENCY_RULES, FIGURE_PREFIX))
         ],
         "slides.html: text that should not be shown",
     )

@@ -71,6 +71,16 @@ def test_a_page_ending_early_before_a_pushed_figure_is_found():
     assert [p.split(" ends")[0] for p in found] == ["page 5", "page 5"]  # the last page may end anywhere
 
 
+def test_a_word_on_two_lines_is_broken_and_one_on_a_line_is_not():
+    words = [
+        {"text": "Organization", "table": "tbl-x", "lines": [[0, 0, 80, 18], [0, 18, 8, 36]]},
+        {"text": "287,127", "table": "tbl-y", "lines": [[0, 0, 40, 18]]},
+        # Two boxes on one line (a font fallback for one glyph) are one line, not a break.
+        {"text": "8.5%", "table": "tbl-y", "lines": [[0, 0, 20, 18], [20, 1, 28, 18]]},
+    ]
+    assert rendered.broken_words(words) == ["'Organization' in #tbl-x is broken over 2 lines"]
+
+
 def test_empty_headings():
     headings = [
         Heading("p1", 1, "Results", 2, "5.1 What", content_before_next=False),  # a subsection may follow at once
@@ -110,6 +120,18 @@ def test_text_rules():
         "a 'Figure N:' caption prefix": 1,
     }
     assert not rendered.text_problems("a todolist, Figure 3 shows, N/As and a–b", rendered.TEXT_RULES)
+
+
+def test_consistency_rules():
+    text = "growth -15% to 25% (margin -0.058); Kaplan-Meier curves; Owner type: Organization"
+    found = {f.rule: f.count for f in rendered.text_problems(text, rendered.CONSISTENCY_RULES)}
+    assert found == {
+        "a hyphen-minus as a minus sign (write U+2212)": 2,
+        "'Kaplan-Meier' with a hyphen (two names: an en dash)": 1,
+        "GitHub's owner type 'Organization' (the documents say 'organisation')": 1,
+    }
+    fine = "growth \u221215% to 25%, 2023-01-19, SHA-256, top-10, Kaplan–Meier curves, organisations"
+    assert not rendered.text_problems(fine, rendered.CONSISTENCY_RULES)
 
 
 def test_section_at_names_the_heading_before_the_offset():
