@@ -165,7 +165,7 @@ def claims(facts: dict[str, Any]) -> pl.DataFrame:
             *when(
                 f,
                 "adoption",
-                f"{f['cloud_any']} name a cloud provider or tool; the literature is not measured",
+                f"{f['cloud_any']} name a cloud provider or tool; the literature is outside the data",
                 NOT_MEASURABLE,
             ),
         ),

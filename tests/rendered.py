@@ -513,6 +513,8 @@ FLOAT_CITATION = re.compile(r"\b(Figure|Table)\s+((?:[A-Z]\.)?\d+)\b")
 #: How a line that ends a sentence ends: a stop, with closing quotes or brackets after it.
 SENTENCE_END = re.compile(r"[.!?:][\"'’”)\]]*$")
 LIST_MARKER = re.compile(r"^[•‣–-]\s")
+#: A checksum or commit: a run of hex digits no line can break well, so it belongs in a table or code.
+HASH = re.compile(r"\b[0-9a-f]{20,}\b")
 
 
 @dataclass(frozen=True)
@@ -557,9 +559,9 @@ class Float:
 def classify_lines(page: int, lines: list[tuple[str, Box, float]], body_size: float) -> list[Line]:
     """Lines given as (text, box, font size) in reading order, each named for what it is part of.
 
-XX
-    apart, less than the space between paragraphs); other text in the body's size is prose, larger text is a
-    heading, smaller text is a table's or a figure's."""
+    XX
+        apart, less than the space between paragraphs); other text in the body's size is prose, larger text is a
+        heading, smaller text is a table's or a figure's."""
     found: list[Line] = []
     for text, box, size in lines:
         previous = found[-1] if found else None
@@ -734,3 +736,13 @@ def page_lines(page: Any, area: Box, size: float, tolerance: float = 3.0) -> lis
         sizes = sorted(float(c["size"]) for c in line["chars"] if c["text"].strip())
         raw.append((line["text"], box, sizes[len(sizes) // 2] if sizes else size))
     return classify_lines(page.page_number, raw, size)
+
+
+def hashes_in_prose(lines: list[Line]) -> list[str]:
+    """Prose lines (justified body text, references included) that hold a checksum or a commit."""
+    return [
+        f"page {line.page}: {m.group(0)[:12]}... in the prose line {line.text[:60]!r}"
+        for line in lines
+        if line.kind == "prose"
+        for m in HASH.finditer(line.text)
+    ]

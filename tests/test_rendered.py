@@ -314,3 +314,9 @@ def test_pdf_floats_are_numbered_in_order_of_first_citation(layout):
         rendered.misnumbered_floats(floats, rendered.first_citations(lines)),
         "paper.pdf: floats not numbered in the order they are first cited",
     )
+
+
+def test_pdf_hashes_sit_in_tables_or_code_not_in_justified_prose(layout):
+    lines, _, _ = layout
+    assert any(rendered.HASH.search(line.text) for line in lines), "the checksums are printed somewhere"
+    no_problems(rendered.hashes_in_prose(lines), "paper.pdf: checksums or commits in justified prose")
