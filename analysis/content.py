@@ -82,6 +82,33 @@ LEARNING = frozenset(
         "learnings",
     }
 )
+#: The LEARNING terms that name a course or its coursework: repositories made by a class or a bootcamp's
+#: cohort, which arrive together and can make a quarter's peak (a threat to the growth model).
+COURSE = frozenset(
+    {
+        "course",
+        "courses",
+        "coursera",
+        "udemy",
+        "udacity",
+        "nanodegree",
+        "specialization",
+        "zoomcamp",
+        "datatalksclub",
+        "academy",
+        "bootcamp",
+        "boostcamp",
+        "lecture",
+        "lectures",
+        "lesson",
+        "lessons",
+        "homework",
+        "assignment",
+        "assignments",
+        "capstone",
+        "mooc",
+    }
+)
 LEARNING_PHRASES = ("curated list", "awesome list", "list of", "knowledge hub")
 LEARNING_NAMED = frozenset({"book", "books", "notes", "talk", "talks", "lab", "labs", "guide", "study"})
 LEARNING_NAME = frozenset({"learning", "learn", "training", "practice"})
@@ -177,6 +204,25 @@ def classify(name: str, description: str | None, topics: list[str]) -> str:
     if (in_name | in_text) & TOOL or any(p in text for p in TOOL_PHRASES):
         return "tool"
     return "project"
+
+
+def words(name: str, description: str | None, topics: list[str]) -> set[str]:
+    """The whole words of a repository's name, cleaned description and topics (topics also split at hyphens)."""
+    return set(name_words(name)) | set(clean(description).split()) | {p for t in topics for p in [t, *t.split("-")]}
+
+
+def is_course(name: str, description: str | None, topics: list[str]) -> bool:
+    """Whether a repository names a course or its coursework (a COURSE term)."""
+    return bool(words(name, description, topics) & COURSE)
+
+
+def courses(repos: pl.DataFrame) -> pl.Series:
+    """For each repository, whether it names a course or its coursework."""
+    return repos.select(
+        pl.struct("name", "description", "topics").map_elements(
+            lambda r: is_course(r["name"], r["description"], r["topics"] or []), return_dtype=pl.Boolean
+        )
+    ).to_series()
 
 
 def classify_all(repos: pl.DataFrame) -> pl.DataFrame:

@@ -69,7 +69,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     stated = talk.stated()
     params = parameters.of_notebooks()
     older = build.compared()
-    return {
+    said = {
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
@@ -111,18 +111,22 @@ def compute(study: build.Study) -> dict[str, Any]:
             else "pull requests opened per month"
         ),
         **talk.talk_facts(stated),
+        "talk_count_tolerance": pct(talk.COUNT_TOLERANCE),
+        "pca_variance_kept": pct(clusters.VARIANCE_KEPT),
         "study_repositories": f"{cover['repositories']:,}",
         "study_python_share": eda.share_text(repos, "Python"),
         "study_notebook_share": eda.share_text(repos, "Jupyter Notebook"),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
+    return {**said, "talk_verdicts": talk.verdict_counts(talk.claims(said))}
 
 
 def cohort_facts(
     study: build.Study, older: build.Study | None, types: pl.DataFrame, labels: pl.DataFrame, key_players: int
-) -> dict[str, str]:
+) -> dict[str, Any]:
     """ "Where are they now": the analysed snapshot's follow-up or, when it has none, the compared (older)
-    snapshot's: `make refresh` follows last week's cohort to today and compares it with today's snapshot."""
+    snapshot's: `make refresh` follows last week's cohort to today and compares it with today's snapshot.
+    `followup_recorded`: there is a follow-up to report (the documents then give it a section of its own)."""
     followed = study
     if study.followup is None and older is not None and older.followup is not None:
         followed, types = older, content.classify_all(older.repos)
@@ -135,11 +139,12 @@ def cohort_facts(
         types.join(repos.select("id", "owner_type"), on="id"),
         lambda: players.key_repositories(repos, types, labels, n=key_players),
     )
+    recorded = said["followup_paper"] != then_now.NO_FOLLOWUP
     if followed is older:
         said["followup_paper"] = (
             f"This section follows up the earlier snapshot, of {older.as_of}. " + said["followup_paper"]
         )
-    return said
+    return {**said, "followup_recorded": recorded}
 
 
 PROVENANCE_KEYS = ("source_repository", "source_commit", "source_path")
@@ -503,15 +508,26 @@ def survival_claims(org: tuple[float, float, float], star: tuple[float, float, f
     return "Neither owner type nor stars make a clear difference to how long repositories stay active.", title
 
 
-GROWTH_KEYS = ("growth_summary", "growth_headline", "growth_choice", "growth_cap")
+GROWTH_KEYS = (
+    "growth_summary",
+    "growth_headline",
+    "growth_choice",
+    "growth_cap",
+    "peak_quarter",
+    "peak_created",
+    "peak_courses",
+)
 
 
-def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str]:
-    """The growth model's sentences; on a snapshot too small for it, the sentence that says why."""
+def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, Any]:
+    """The growth model's sentences, and the busiest quarter with the course repositories in it; on a snapshot
+    too small for it, the sentence that says why. `growth_growing`: the last year's growth is above zero."""
     reason = growth.shortfall(repos, as_of)
     if reason is not None:
-        return unsupported("growth", reason, GROWTH_KEYS)
+        return unsupported("growth", reason, GROWTH_KEYS) | {"growth_growing": False}
     trend = growth.fit(repos, as_of)
+    peak = trend.observed.sort("created", descending=True).row(0, named=True)
+    in_peak = pl.col("created_at").dt.truncate("1q").dt.date() == peak["quarter"]
     return supported(
         "growth",
         GROWTH_KEYS,
@@ -520,8 +536,11 @@ def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, str
             growth.headline(trend),
             growth.choice(trend),
             growth.cap_check(growth.yearly(trend, missing), missing),
+            growth.quarter_name(peak["quarter"]),
+            f"{peak['created']:,}",
+            f"{int(content.courses(repos.filter(in_peak)).sum()):,}",
         ),
-    )
+    ) | {"growth_growing": bool(trend.recent[1] > 0)}
 
 
 CONTENT_KEYS = ("content_summary", "learning_share", "learning_precision", "learning_recall")

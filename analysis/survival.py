@@ -382,8 +382,8 @@ def ph_statement(result: CoxResult, strata: dict[str, CoxResult]) -> str:
         return text
     names = " or ".join(VARIABLES[v].lower() for v in strata)
     return (
-        f"{text} The robust result: given a baseline hazard of its own per level of {names} instead, the hazard"
-        f" ratio of organisation ownership stays between {min(orgs):.2f} and {max(orgs):.2f}, and that of a"
+        f"{text} Stratified by {names} in turn, which frees that variable from the assumption, the model keeps the"
+        f" hazard ratio of organisation ownership between {min(orgs):.2f} and {max(orgs):.2f}, and that of a"
         f" doubling of stars between {min(stars):.2f} and {max(stars):.2f}."
     )
 

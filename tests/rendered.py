@@ -545,3 +545,247 @@ def pdf_outline(path: Path) -> list[tuple[int, str, int, float]]:
     finally:
         document.close()
     return outline
+
+
+# Floats in the PDF: where each figure and table lands, against the prose around it and its section.
+
+#: A caption's opening words: "Figure 3:", "Table A.2:" (appendix floats carry a letter).
+CAPTION = re.compile(r"^(Figure|Table)\s+((?:[A-Z]\.)?\d+):")
+#: A citation of a float in prose: "Figure 3", "Table A.2".
+FLOAT_CITATION = re.compile(r"\b(Figure|Table)\s+((?:[A-Z]\.)?\d+)\b")
+#: How a line that ends a sentence ends: a stop, with closing quotes or brackets after it.
+SENTENCE_END = re.compile(r"[.!?:][\"'’”)\]]*$")
+LIST_MARKER = re.compile(r"^[•‣–-]\s")
+#: A checksum or commit: a run of hex digits no line can break well, so it belongs in a table or code.
+HASH = re.compile(r"\b[0-9a-f]{20,}\b")
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line of text on a PDF page, classified by what it is part of."""
+
+    page: int
+    text: str
+    box: Box
+    kind: str  # "prose", "heading", "caption" (a caption's lines), or "other" (table cells, code, figure text)
+
+    @property
+    def at(self) -> tuple[int, float]:
+        """Its place in reading order."""
+        return (self.page, self.box.top)
+
+
+@dataclass(frozen=True)
+class Float:
+    """A figure or table as printed: its number, and the block (caption, image or table) it occupies."""
+
+    kind: str  # Figure or Table
+    number: str  # "3", or "A.2" in the appendix
+    page: int
+    box: Box
+    before: (
+        Line | None
+    )  # the prose or heading line before it in reading order (on an earlier page if it opens its page)
+    after: Line | None  # the prose or heading line just below it on its page, if any
+    opens_page: bool  # nothing but floats above it on its page
+    closes_page: bool  # nothing but floats below it on its page
+
+    @property
+    def name(self) -> str:
+        return f"{self.kind} {self.number}"
+
+    @property
+    def appendix(self) -> bool:
+        return not self.number.isdigit()
+
+
+def classify_lines(page: int, lines: list[tuple[str, Box, float]], body_size: float) -> list[Line]:
+    """Lines given as (text, box, font size) in reading order, each named for what it is part of.
+
+    XX
+        apart, less than the space between paragraphs); other text in the body's size is prose, larger text is a
+        heading, smaller text is a table's or a figure's."""
+    found: list[Line] = []
+    for text, box, size in lines:
+        previous = found[-1] if found else None
+        if CAPTION.match(text):
+            kind = "caption"
+        elif (
+            previous is not None
+            and previous.kind == "caption"
+            and abs(size - body_size) < 0.5
+            and box.top - previous.box.bottom < 0.5 * body_size
+        ):
+            kind = "caption"
+        elif size > body_size + 0.5:
+            kind = "heading"
+        elif size < body_size - 0.5:
+            kind = "other"
+        else:
+            kind = "prose"
+        found.append(Line(page, text, box, kind))
+    return found
+
+
+def page_floats(lines: list[Line], images: list[Box], previous: Line | None = None) -> list[Float]:
+    """The floats of one page: each run of captions, images and table lines (no prose or heading between)
+    that holds a caption, with the prose or heading line before it in reading order and the one below it.
+    `previous` is the last prose or heading line of the pages before (what a float opening the page follows)."""
+    items: list[tuple[float, float, Line | None]] = [(line.box.top, line.box.bottom, line) for line in lines]
+    items += [(image.top, image.bottom, None) for image in images]
+    items.sort(key=lambda item: item[0])
+    runs: list[list[tuple[float, float, Line | None]]] = [[]]
+    for item in items:
+        line = item[2]
+        if line is not None and line.kind in ("prose", "heading"):
+            runs.append([item])
+            runs.append([])
+        else:
+            runs[-1].append(item)
+    floats = []
+    for i, run in enumerate(runs):
+        captions = [
+            line for _, _, line in run if line is not None and line.kind == "caption" and CAPTION.match(line.text)
+        ]
+        if not captions:
+            continue
+        above = runs[i - 1][0][2] if i > 0 and runs[i - 1] else None
+        below = runs[i + 1][0][2] if i + 1 < len(runs) and runs[i + 1] else None
+        box = Box(0, min(top for top, _, _ in run), 0, max(bottom for _, bottom, _ in run))
+        for caption in captions:
+            match = CAPTION.match(caption.text)
+            assert match is not None
+            floats.append(
+                Float(
+                    match.group(1),
+                    match.group(2),
+                    caption.page,
+                    box,
+                    above or previous,
+                    below,
+                    opens_page=above is None,
+                    closes_page=below is None,
+                )
+            )
+    return floats
+
+
+def last_text_line(lines: list[Line], previous: Line | None) -> Line | None:
+    """The last prose or heading line of a page, else `previous` (the last one of the pages before)."""
+    text = [line for line in lines if line.kind in ("prose", "heading")]
+    return text[-1] if text else previous
+
+
+def ends_a_sentence_or_paragraph(line: Line, right: float, body_size: float) -> bool:
+    """Whether a line ends a sentence, or a paragraph (justified prose is short only on its last line);
+    a heading ends its own paragraph."""
+    return (
+        line.kind == "heading" or bool(SENTENCE_END.search(line.text.rstrip())) or line.box.x1 < right - 2 * body_size
+    )
+
+
+def interrupting_floats(floats: list[Float], right: float, body_size: float) -> list[str]:
+    """Floats set inside a sentence or a list: after text, in reading order, that does not end a sentence or a
+    paragraph (a float that opens a page follows the last line of the page before), or before a list item."""
+    problems = []
+    for f in floats:
+        if f.before is not None and not ends_a_sentence_or_paragraph(f.before, right, body_size):
+            where = "on the page before" if f.before.page != f.page else "above it"
+            problems.append(f"page {f.page}: {f.name} cuts a sentence: the text {where} ends {f.before.text[-50:]!r}")
+        elif f.after is not None and f.after.kind == "prose" and LIST_MARKER.match(f.after.text):
+            problems.append(f"page {f.page}: {f.name} cuts a list: the item {f.after.text[:50]!r} follows it")
+    return problems
+
+
+def first_citations(lines: list[Line]) -> dict[str, tuple[int, float]]:
+    """Where each float is first cited in the prose (captions and tables do not cite), by name."""
+    prose = [line for line in lines if line.kind == "prose"]
+    first: dict[str, tuple[int, float]] = {}
+    for line, following in zip(prose, prose[1:] + [None], strict=False):
+        # A citation may break over two lines ("Figure" at one's end, "3" at the next's start).
+        text = line.text + (" " + following.text.split(" ", 1)[0] if following is not None else "")
+        for m in FLOAT_CITATION.finditer(text):
+            if m.start() < len(line.text):
+                first.setdefault(f"{m.group(1)} {m.group(2)}", line.at)
+    return first
+
+
+def misnumbered_floats(floats: list[Float], cited: dict[str, tuple[int, float]]) -> list[str]:
+    """Floats not cited, or not numbered in the order of their first citation (figures and tables, main text
+    and appendix, each numbered apart)."""
+    problems = [f"{f.name} (page {f.page}) is never cited in the text" for f in floats if f.name not in cited]
+    series: dict[tuple[str, str], list[Float]] = {}
+    for f in floats:
+        if f.name in cited:
+            series.setdefault((f.kind, f.number.rpartition(".")[0]), []).append(f)
+    for (kind, prefix), members in series.items():
+        by_citation = [f.number for f in sorted(members, key=lambda f: cited[f.name])]
+        by_number = [f.number for f in sorted(members, key=lambda f: int(f.number.rpartition(".")[2]))]
+        if by_citation != by_number:
+            where = f"{prefix}." if prefix else ""
+            problems.append(
+                f"{kind} {where}n are numbered {', '.join(by_number)} but first cited in the order"
+                f" {', '.join(by_citation)}"
+            )
+    return problems
+
+
+def floats_outside_their_section(
+    floats: list[Float], cited: dict[str, tuple[int, float]], headings: list[tuple[str, int, float]]
+) -> list[str]:
+    """Main-text floats that lie outside the section that first cites them: a float belongs between its
+    section's heading and the next heading, or at the top or the bottom of a page where its section is.
+    `headings` are (title, page, top) in reading order. Appendix floats are away from their citations by design."""
+    problems = []
+    for f in floats:
+        if f.appendix or f.name not in cited:
+            continue
+        starts = [(page, top) for _, page, top in headings]
+        index = max((i for i, start in enumerate(starts) if start <= cited[f.name]), default=None)
+        if index is None:
+            continue
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else (10**9, 0.0)
+        inside = (
+            start[0] <= f.page <= end[0]
+            and (f.page > start[0] or f.box.top >= start[1] or f.opens_page)
+            and (f.page < end[0] or f.box.bottom <= end[1] or f.closes_page)
+        )
+        if not inside:
+            problems.append(
+                f"page {f.page}: {f.name} lies outside its section {headings[index][0]!r}"
+                f" (pages {start[0]} to {end[0]}), which first cites it"
+            )
+    return problems
+
+
+def body_size(chars: Iterable[Mapping[str, Any]]) -> float:
+    """The font size most characters are set in: the body text's."""
+    sizes: dict[float, int] = {}
+    for c in chars:
+        if c["text"].strip():
+            size = round(float(c["size"]), 1)
+            sizes[size] = sizes.get(size, 0) + 1
+    return max(sizes, key=lambda s: sizes[s])
+
+
+def page_lines(page: Any, area: Box, size: float, tolerance: float = 3.0) -> list[Line]:
+    """A pdfplumber page's lines of text inside its text area (not the page number), classified."""
+    raw = []
+    for line in page.extract_text_lines(return_chars=True):
+        box = Box.of(line)
+        if area.sticks_out(box) > tolerance:
+            continue
+        sizes = sorted(float(c["size"]) for c in line["chars"] if c["text"].strip())
+        raw.append((line["text"], box, sizes[len(sizes) // 2] if sizes else size))
+    return classify_lines(page.page_number, raw, size)
+
+
+def hashes_in_prose(lines: list[Line]) -> list[str]:
+    """Prose lines (justified body text, references included) that hold a checksum or a commit."""
+    return [
+        f"page {line.page}: {m.group(0)[:12]}... in the prose line {line.text[:60]!r}"
+        for line in lines
+        if line.kind == "prose"
+        for m in HASH.finditer(line.text)
+    ]

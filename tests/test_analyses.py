@@ -314,6 +314,82 @@ def test_talk_values_are_read_and_reconciled():
     assert talk.talk_facts(values)["talk_python_share"] == "50%"
 
 
+@pytest.mark.parametrize(
+    "name,description,topics,expected",
+    [
+        ("mlops-zoomcamp-homework", "My solutions", [], True),
+        ("capstone", "Final project of the MLOps Bootcamp", [], True),
+        ("my-app", "Serve a model", ["data-science-course"], True),  # topics split at hyphens
+        ("mlops-examples", "Examples of model serving", ["tutorial"], False),  # learning, but no course
+        ("coursework-free", "Discourse bot", [], False),  # whole words only
+    ],
+)
+def test_course_repositories_name_a_course_or_its_coursework(name, description, topics, expected):
+    assert content.is_course(name, description, topics) is expected
+
+
+def claim_facts(**changes: Any) -> dict[str, Any]:
+    """The facts talk.claims reads, for a snapshot that supports every analysis, with `changes`."""
+    facts: dict[str, Any] = {
+        **{f"{a}_supported": True for a in ("profile", "topics", "clusters", "growth", "content", "separation")},
+        "adoption_supported": True,
+        "survival_supported": True,
+        "talk_repositories": "1,045",
+        "n_repos": "1,007",
+        "duplicates": "22",
+        "talk_python_share": "50%",
+        "talk_notebook_share": "30%",
+        "top_language": "Python",
+        "second_language": "Jupyter Notebook",
+        "top_language_share_known": "50%",
+        "second_language_share_known": "29%",
+        "with_language": "900",
+        "talk_lda_topics": "20",
+        "lda_k": "20",
+        "topics_finding": True,
+        "topic_headline": "Coherence picks 20 topics",
+        "talk_dbscan_clusters": "5",
+        "study_dbscan_clusters": "1",
+        "dbscan_clusters": "1 cluster",
+        "noise_share": "5%",
+        "clusters_finding": True,
+        "cluster_headline": "k-means' 2 clusters beat permuted features",
+        "growth_headline": "flat since 2021 Q2",
+        "growth_growing": False,
+        "talk_users": "287,127",
+        "users_total": "350,000",
+        "talk_bug_reporters": "13,443",
+        "talk_code_contributors": "7,373",
+        "study_bug_reporters": "15,396 open issues and pull requests (a proxy)",
+        "study_code_contributors": "50,013 forks (a proxy)",
+        "learning_share": "37%",
+        "separation_claim": "DataOps and MLOps are not separate communities.",
+        "modularity": "0.04",
+        "cloud_any": "41%",
+        "inactive_share": "27%",
+        "survival_claim": "Organisation-owned repositories tend to stay active longer.",
+    }
+    return {**facts, **changes}
+
+
+def test_the_talks_claims_get_a_verdict_from_the_facts():
+    verdicts = dict(talk.claims(claim_facts()).select("claim", "verdict").iter_rows())
+    assert verdicts["1,045 repositories carry the two topics"] == "reproduced"  # within 5%
+    assert verdicts["Descriptions hold 20 topics (LDA)"] == "reproduced"  # the talk's count, beating its null
+    assert verdicts["Repositories form 5 clusters (DBSCAN)"] == "contradicted"  # another count
+    assert verdicts["The ecosystem is growing"] == "extended"  # it grows, but no faster
+    assert verdicts["287,127 users (stars summed over repositories)"] == "contradicted"  # 22% more
+    assert verdicts["13,443 bug reporters and 7,373 code contributors"] == "not measurable"  # proxies only
+    no_null = dict(talk.claims(claim_facts(topics_finding=False)).select("claim", "verdict").iter_rows())
+    assert no_null["Descriptions hold 20 topics (LDA)"] == "contradicted"  # no better than shuffled words
+    small = talk.claims(claim_facts(topics_supported=False, topics_shortfall="Too few descriptions."))
+    row = small.filter(pl.col("claim") == "Descriptions hold 20 topics (LDA)").row(0, named=True)
+    assert (row["study"], row["verdict"]) == ("Too few descriptions.", "not measurable")
+    assert talk.verdict_counts(talk.claims(claim_facts())) == (
+        "3 reproduced, 2 contradicted, 4 extended and 2 not measurable"
+    )
+
+
 def test_task_from_curated_list_then_rules():
     curated = {"mlflow": "version"}
     assert players.task_of("mlflow", "mlflow", "", [], curated) == "version"

@@ -236,3 +236,12 @@ def test_typst_text_area_matches_the_figure_width():
     assert typst["papersize"] == "us-letter"
     margin = typst["margin"]["x"]
     assert margin.endswith("in") and 8.5 - 2 * float(margin[:-2]) == theme.TEXT_WIDTH
+
+
+def test_the_follow_up_is_a_result_only_when_there_is_one():
+    """Without a recorded follow-up, "Where are they now?" is further work, not a results section that holds none."""
+    paper = DOCS[0]
+    without, with_one = paper.shown({"followup_recorded": False}), paper.shown({"followup_recorded": True})
+    assert "followup_paper" not in without.inline_names and "Where are the snapshot's repositories now?" in without.body
+    assert "### Where are they now?" not in without.body
+    assert "followup_paper" in with_one.inline_names and "### Where are they now?" in with_one.body

@@ -27,11 +27,14 @@ def test_markdown_facts_and_switches():
     assert meta["supports-topics"] is False and meta["supports-growth"] is True
     assert meta["unfinished-snapshot"] is False and meta["has-comparison"] is False
     assert "enriched" not in meta  # not a string: nothing a document prints
-    assert metadata.conditions({**facts, "unfinished": "interrupted", "compare_paper": "x"}) == {
+    assert metadata.conditions(
+        {**facts, "unfinished": "interrupted", "compare_paper": "x", "followup_recorded": True}
+    ) == {
         "supports-topics": False,
         "supports-growth": True,
         "unfinished-snapshot": True,
         "has-comparison": True,
+        "has-followup": True,
     }
 
 
@@ -44,6 +47,7 @@ def test_written_file_reads_back(tmp_path):
         "supports-growth": True,
         "unfinished-snapshot": False,
         "has-comparison": False,
+        "has-followup": False,
     }
 
 

@@ -171,3 +171,100 @@ def test_a_pdf_with_a_caption_over_a_figure_and_overprinted_words(tmp_path: Path
     assert rendered.outside(p.images, p.area, 3)
     assert [text for text, _ in rendered.text_over_images(p.chars, p.images)] == ["Caption over the figure"]
     assert [(a.text, b.text) for a, b in rendered.overprinted(p.words)] == [("Cluster", "Size")]
+
+
+# Floats in the PDF, on made-up lines (11 pt body text, lines 14.4 pt apart, paragraphs 20 pt apart).
+BODY = 11.0
+
+
+def lines(page: int, *specs: tuple[str, float, float]) -> list[rendered.Line]:
+    """Lines of a page from (text, top, size); each 11 pt tall and as wide as the text area unless it ends
+    a paragraph (then short)."""
+    raw = [(text, Box(72, top, 300 if text.endswith("|") else 540, top + 11), size) for text, top, size in specs]
+    return rendered.classify_lines(page, [(t.rstrip("|"), b, s) for t, b, s in raw], BODY)
+
+
+def test_captions_run_on_over_their_close_lines_and_stop_at_a_paragraph():
+    found = lines(
+        1,
+        ("Figure 1: Repositories per quarter, with the fit and", 100, 11),
+        ("its predictive interval.|", 114.4, 11),
+        ("The next paragraph starts here and", 134.8, 11),
+        ("Quarter 9 Q1", 160, 8),
+        ("5.2 How is it growing?", 180, 13),
+    )
+    assert [line.kind for line in found] == ["caption", "caption", "prose", "other", "heading"]
+
+
+def test_a_float_after_a_finished_paragraph_interrupts_nothing():
+    page = lines(
+        2,
+        ("Activity is recent for many (Figure 1).|", 72, 11),
+        ("Figure 1: Density of years since the last push.", 300, 11),
+        ("The talk's users are stars summed", 330, 11),
+    )
+    floats = rendered.page_floats(page, [Box(72, 100, 540, 290)])
+    around = [(f.name, f.before and f.before.text[:8], f.after and f.after.text[:8]) for f in floats]
+    assert around == [("Figure 1", "Activity", "The talk")]
+    assert rendered.interrupting_floats(floats, 540, BODY) == []
+
+
+def test_a_float_inside_a_sentence_is_found_on_its_page_and_across_a_page_break():
+    page = lines(3, ("Its 95%", 72, 11), ("Table 2: Coverage of each query.", 100, 11), ("Query Reported", 120, 9))
+    assert rendered.interrupting_floats(rendered.page_floats(page, []), 540, BODY) == [
+        "page 3: Table 2 cuts a sentence: the text above it ends 'Its 95%'"
+    ]
+    previous = lines(4, ("the chosen model's 95%", 700, 11))[0]
+    opening = rendered.page_floats(
+        lines(5, ("Table 3: Hazard ratios.", 72, 11), ("predictive interval", 200, 11)), [], previous
+    )
+    assert opening[0].opens_page and "on the page before" in rendered.interrupting_floats(opening, 540, BODY)[0]
+
+
+def test_a_float_between_two_list_items_cuts_the_list():
+    page = lines(
+        6,
+        ("• Unstable paging. Pages are not stable.|", 72, 11),
+        ("Table 1: Coverage of each query.", 100, 11),
+        ("• A lagging index. 23 results no longer list it.|", 140, 11),
+    )
+    assert rendered.interrupting_floats(rendered.page_floats(page, []), 540, BODY) == [
+        "page 6: Table 1 cuts a list: the item '• A lagging index. 23 results no longer list it.' follows it"
+    ]
+
+
+def test_floats_are_numbered_in_the_order_of_their_first_citation_main_text_and_appendix_apart():
+    text = lines(
+        1,
+        ("Methods use Figure A.1 and the data (Figure", 72, 11),
+        ("2), then Figure 1.|", 86.4, 11),
+        ("Table A.1 ends it.|", 106.8, 11),
+    )
+    cited = rendered.first_citations(text)
+    assert cited == {"Figure A.1": (1, 72), "Figure 2": (1, 72), "Figure 1": (1, 86.4), "Table A.1": (1, 106.8)}
+
+    def made(name: str) -> rendered.Float:
+        kind, number = name.split(" ")
+        return rendered.Float(kind, number, 2, Box(0, 0, 0, 0), None, None, True, True)
+
+    floats = [made("Figure 1"), made("Figure 2"), made("Figure A.1"), made("Table A.1"), made("Table 1")]
+    assert rendered.misnumbered_floats(floats, cited) == [
+        "Table 1 (page 2) is never cited in the text",
+        "Figure n are numbered 1, 2 but first cited in the order 2, 1",
+    ]
+
+
+def test_a_float_lies_within_its_section_or_at_the_edge_of_a_page_where_it_is():
+    headings = [("5.2 How is it growing?", 7, 400.0), ("5.3 What is posted?", 8, 300.0), ("6 Discussion", 10, 100.0)]
+    cited = {"Figure 2": (7, 450.0)}
+
+    def at(page: int, top: float, opens: bool = False, closes: bool = False) -> list[str]:
+        placed = rendered.Float("Figure", "2", page, Box(0, top, 0, top + 200), None, None, opens, closes)
+        return rendered.floats_outside_their_section([placed], cited, headings)
+
+    assert at(7, 500) == [] and at(8, 72, opens=True) == []  # below its heading; at the top of the next page
+    assert at(7, 72, opens=True) == []  # at the top of the page where its section starts
+    assert at(8, 400) != []  # below the next section's heading
+    assert at(9, 72, opens=True) == [
+        "page 9: Figure 2 lies outside its section '5.2 How is it growing?' (pages 7 to 8), which first cites it"
+    ]

@@ -162,6 +162,7 @@ def test_without_a_follow_up_the_section_says_how_to_make_one(report):
     root, _ = report
     facts = json.loads((root / "data" / "processed" / "github-search-2023-01" / "facts.json").read_text())
     assert facts["followup_paper"] == facts["followup_slide"] == NO_FOLLOWUP
+    assert facts["followup_recorded"] is False  # so the paper keeps the question for further work
     assert facts["compare_paper"] == facts["compare_since"] == ""
 
 
