@@ -190,13 +190,17 @@ def render_with_quarto(
         process = subprocess.Popen(command, cwd=folder, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env})
         running.append((folder, log, process, time.perf_counter()))
     failed = []
-    for folder, log, process, started in running:
-        code = process.wait()
-        log.close()
-        console.print(f"  {folder.name}: {'failed' if code else 'done'} in {time.perf_counter() - started:.1f} s")
-        if code:
-            tail = "\n".join(Path(log.name).read_text().splitlines()[-15:])
-            failed.append(f"Quarto failed on {folder.name} (exit {code}; log {log.name}):\n{tail}")
+    pending = list(running)
+    while pending:  # each said as it ends, with its own time
+        time.sleep(0.1)
+        for folder, log, process, started in [r for r in pending if r[2].poll() is not None]:
+            pending.remove((folder, log, process, started))
+            log.close()
+            code = process.returncode
+            console.print(f"  {folder.name}: {'failed' if code else 'done'} in {time.perf_counter() - started:.1f} s")
+            if code:
+                tail = "\n".join(Path(log.name).read_text().splitlines()[-15:])
+                failed.append(f"Quarto failed on {folder.name} (exit {code}; log {log.name}):\n{tail}")
     if failed:
         raise ReportError("\n".join(failed))
     out = config.output_dir()

@@ -89,9 +89,14 @@ WORDS = (
 
 
 def make_repos(
-    n: int, seed: int = 0, topics: tuple[str, ...] = ("mlops",), start: int = 2016, end: int = 2023
+    n: int,
+    seed: int = 0,
+    topics: tuple[str, ...] = ("mlops",),
+    start: int = 2016,
+    end: int = 2023,
+    languages: tuple[str | None, ...] = ("Python", "Go", "Jupyter Notebook", None),
 ) -> list[dict[str, Any]]:
-    """`n` repositories created between `start` and `end`, more of them in later years."""
+    """`n` repositories created between `start` and `end`, more of them in later years, in `languages`."""
     rng = random.Random(seed)
     first, last = dt.datetime(start, 1, 1), dt.datetime(end, 1, 1)
     span = (last - first).total_seconds()
@@ -115,7 +120,7 @@ def make_repos(
                 "size": 10 * i,
                 "stargazers_count": int(rng.paretovariate(1.2)) - 1,
                 "watchers_count": 1,
-                "language": rng.choice(["Python", "Go", "Jupyter Notebook", None]),
+                "language": rng.choice(languages),
                 "forks_count": rng.randint(0, 20),
                 "open_issues_count": 0,
                 "license": rng.choice([{"key": "mit"}, {"key": "apache-2.0"}, None]),

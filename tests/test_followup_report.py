@@ -20,7 +20,7 @@ from analysis import config
 from analysis.collection import live
 
 pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
-N = 600
+N = 300  # three GraphQL pages of 100
 
 
 @pytest.fixture(scope="module")

@@ -71,8 +71,9 @@ SMALL = {
     1: ("Python",),
     3: ("Python", "Go"),
     44: ("Python", "Jupyter Notebook", "Go"),
-    400: ("Go", "Rust", "TypeScript"),  # a topic whose languages are not Python
 }
+#: The enriched snapshot is of a topic whose languages are not Python.
+NOT_PYTHON = ("Go", "Rust", "TypeScript", None)
 #: The one rendered with Quarto and checked like the recorded report; the others run on a machine without Quarto.
 RENDERED_SMALL = 44
 
@@ -106,16 +107,15 @@ def executed(root: Path, name: str) -> nbformat.NotebookNode:
     return nbformat.read(root / "_output" / "notebooks" / name, as_version=4)
 
 
-@pytest.mark.parametrize("size", [400])
-def test_says_quarto_is_missing_and_what_it_made(small_reports, size):
-    _, root, _, _, output = small_reports(size)
+def test_says_quarto_is_missing_and_what_it_made(enriched):
+    root, _, _, output = enriched
     assert "installing quarto-cli>=1.5 with pip" in output
     assert "Quarto is not installed and could not be installed (pip failed: ERROR: " in output
     assert output.count("could not be installed") == 1
     for produced in ("tidy data", "executed notebooks", "notebooks as HTML", "slide previews", "install Quarto"):
         assert produced in output
     assert len(list((root / "_output" / "slide-previews").glob("*.png"))) >= 10
-    processed = root / "data" / "processed" / "synthetic-400"
+    processed = root / "data" / "processed" / "fake"
     assert (processed / "repos.parquet").is_file() and (processed / "quality.json").is_file()
 
 
@@ -193,20 +193,15 @@ name = {{"html": "paper.html", "typst": "paper.pdf", "revealjs": "slides.html"}}
 """
 
 
-@pytest.mark.parametrize("size", [400])
-def test_quarto_renders_a_staging_copy_with_executed_notebooks(small_reports, size, tmp_path):
+def test_quarto_renders_a_staging_copy_with_executed_notebooks(enriched, tmp_path):
     """With Quarto found, a rerun in the same folder renders, and skips every step whose inputs are unchanged."""
-    _, root, snapshot, _, _ = small_reports(size)
+    root, snapshot, enriched_env, _ = enriched
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     quarto = bin_dir / "quarto"
     quarto.write_text(FAKE_QUARTO.format(python=sys.executable))
     quarto.chmod(0o755)
-    env = {
-        **os.environ,
-        "MLOPS_PROJECT_ROOT": str(root),
-        "PATH": os.pathsep.join([str(bin_dir), str(Path(sys.executable).parent), "/usr/bin", "/bin"]),
-    }
+    env = {**enriched_env, "PATH": os.pathsep.join([str(bin_dir), enriched_env["PATH"]])}
     output = run_report(snapshot, env)
     for name in ("paper.html", "paper.pdf", "slides.html"):
         assert (root / "_output" / name).read_text() == "rendered"
@@ -232,7 +227,7 @@ def enriched(tmp_path_factory):
 
     tmp = tmp_path_factory.mktemp("enriched")
     snapshot = tmp / "raw" / "fake"
-    with FakeGitHub(make_repos(400, seed=5)) as fake:
+    with FakeGitHub(make_repos(400, seed=5, languages=NOT_PYTHON)) as fake:
         env = {**os.environ, "GITHUB_API_URL": fake.url, "GITHUB_TOKEN": "t", live.TIME_SCALE_ENV: "0"}
         subprocess.run(
             [sys.executable, "-m", "analysis", "collect", "--topic", "mlops", "--out", str(snapshot)],
@@ -270,10 +265,8 @@ def test_report_on_an_enriched_snapshot(enriched):
     assert "image/png" in size_cell.outputs[0]["data"]
 
 
-@pytest.mark.parametrize("size", sorted(SMALL))
-def test_report_on_small_and_non_python_snapshots(small_reports, size):
-    """Every notebook runs, and every fact reads as prose: an analysis the snapshot cannot support says why."""
-    n, root, _, _, _ = small_reports(size)
+def reads_as_prose(root: Path, snapshot: str) -> dict[str, object]:
+    """Every notebook ran, and every fact a document shows reads as prose; the facts."""
     for name in NOTEBOOKS:
         errors = [
             o
@@ -283,19 +276,32 @@ def test_report_on_small_and_non_python_snapshots(small_reports, size):
             if o.output_type == "error"
         ]
         assert not errors, (name, [e["evalue"] for e in errors])
-    facts = json.loads((root / "data" / "processed" / f"synthetic-{n}" / "facts.json").read_text())
+    facts = json.loads((root / "data" / "processed" / snapshot / "facts.json").read_text())
     for doc in documents.DOCUMENTS:
         shown = documents.read(REPO / doc).shown(facts).inline_names
         assert not shown - set(facts), doc
         assert all(facts[name] not in ("", None) for name in shown), (doc, [n for n in shown if not facts[n]])
     unfit = [v for v in facts.values() if isinstance(v, str) and re.search(r"\bn/a\b|\bnan\b|not measured", v)]
     assert not unfit
+    return facts
+
+
+@pytest.mark.parametrize("size", sorted(SMALL))
+def test_report_on_small_snapshots(small_reports, size):
+    """Every notebook runs, and every fact reads as prose: an analysis the snapshot cannot support says why."""
+    n, root, _, _, _ = small_reports(size)
+    facts = reads_as_prose(root, f"synthetic-{n}")
     if n < 30:
         assert f"holds {n} repositories, fewer than 30" in facts["growth_shortfall"]
     if n < 50:
         assert "fewer than 50" in facts["topics_shortfall"]
-    if n == 400:
-        assert "Python" not in facts["top_language"] and facts["hr_org"]
+
+
+def test_report_on_a_topic_without_python(enriched):
+    """On 400 repositories, none in Python, every analysis runs and reads as prose."""
+    root, _, _, _ = enriched
+    facts = reads_as_prose(root, "fake")
+    assert "Python" not in facts["top_language"] and facts["hr_org"]
 
 
 @pytest.mark.parametrize("size", [RENDERED_SMALL])
