@@ -149,3 +149,47 @@ def test_a_pdf_with_a_caption_over_a_figure_and_overprinted_words(tmp_path: Path
     assert rendered.outside(p.images, p.area, 3)
     assert [text for text, _ in rendered.text_over_images(p.chars, p.images)] == ["Caption over the figure"]
     assert [(a.text, b.text) for a, b in rendered.overprinted(p.words)] == [("Cluster", "Size")]
+
+
+def slide(number: int, title: str, marks: list[tuple[bool, list[float]]], title_bottom: float = 100) -> rendered.Slide:
+    """A made-up 1600x900 slide, unscaled, with the title ending at `title_bottom` and (is title, box) marks."""
+    return rendered.Slide(
+        number,
+        {
+            "h": number,
+            "v": 0,
+            "title": title,
+            "kind": "content",
+            "title_box": [80, 40, 1520, title_bottom],
+            "slide_box": [0, 0, 1600, 900],
+            "marks": [{"what": "x", "title": t, "box": b} for t, b in marks],
+        },
+    )
+
+
+def test_a_slide_with_two_short_bullets_is_mostly_blank_and_a_figure_slide_is_not():
+    bullets = slide(1, "What is MLOps?", [(True, [80, 40, 600, 100]), (False, [120, 130, 1400, 240])])
+    assert bullets.filled() == pytest.approx((1280 * 110) / (1600 * 800))
+    figure = slide(2, "Python leads", [(False, [80, 120, 1520, 860])])
+    assert figure.filled() > 0.7
+    assert slide(3, "Nothing", [(True, [80, 40, 600, 100])]).filled() == 0.0
+
+
+def test_duplicate_titles_name_the_slide_repeated():
+    slides = [slide(1, "A", []), slide(2, "Growing?", []), slide(3, "Growing?", []), slide(4, "Growing?", [])]
+    problems = rendered.duplicate_titles(slides)
+    assert len(problems) == 2 and all("slide 2" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Say what the figure shows. Then say why it matters.", 2),
+        ("Hazard ratio 0.63 (95% CI 0.5 to 0.8). The data are at isabelizimm/mlops-metaanalysis.", 2),
+        ("One sentence with no stop", 1),
+        ("  ", 0),
+        ('He said "stop." Then left! Why? 2023 was the year.', 4),
+    ],
+)
+def test_sentences_are_counted_at_their_stops(text, count):
+    assert rendered.sentences(text) == count
