@@ -67,7 +67,7 @@ def compute(study: build.Study) -> dict[str, Any]:
     stated = talk.stated()
     params = parameters.of_notebooks()
     older = build.compared()
-    return {
+    said = {
         "as_of": as_of,
         "snapshot": study.quality["snapshot"],
         "manifest_sha256": study.quality["manifest_sha256"],
@@ -114,6 +114,29 @@ def compute(study: build.Study) -> dict[str, Any]:
         "study_notebook_share": eda.share_text(repos, "Jupyter Notebook"),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
+    return {**said, "nulls_headline": nulls_headline(said)}
+
+
+#: The models judged against a null reference: (fact prefix, name in a title).
+NULL_MODELS = (("topics", "topics"), ("clusters", "clusters"), ("tags", "tag communities"))
+
+
+def nulls_headline(said: dict[str, Any]) -> str:
+    """Which models beat their null references, in a slide title's few words: the talk reported its topics and
+    clusters without one, so this is what its modelling results hold up to."""
+    beat = [name for key, name in NULL_MODELS if said[f"{key}_finding"]]
+    fell = [name for key, name in NULL_MODELS if said[f"{key}_supported"] and not said[f"{key}_finding"]]
+    unfitted = [name for key, name in NULL_MODELS if not said[f"{key}_supported"]]
+
+    def listed(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    parts = [f"{listed(beat)} beat their null references"] if beat else []
+    if fell:
+        parts.append(f"{listed(fell)} do not" if beat else f"{listed(fell)} do not beat their null references")
+    if unfitted:
+        parts.append(f"{listed(unfitted)} are not fitted on this snapshot")
+    return "; ".join(parts).capitalize()
 
 
 def cohort_facts(

@@ -35,6 +35,8 @@ def conditions(facts: dict[str, Any]) -> dict[str, bool]:
     `supports-<name>`: the snapshot supports the analysis (else its shortfall sentence is shown);
     `unfinished-snapshot`: an interrupted or incomplete snapshot was accepted (a warning is shown);
     `has-comparison`: `make report COMPARE=OLD` compared it with an older snapshot;
+    `has-followup`: a follow-up (`make follow`) recorded what became of its repositories;
+    `has-shortfalls`: the snapshot is too small for at least one analysis (a recorded provenance is no analysis);
     `finding-<name>`: the model beats its null reference, so the documents present it as a finding.
     """
     supports = {key.removesuffix("_supported"): bool(v) for key, v in facts.items() if key.endswith("_supported")}
@@ -44,6 +46,8 @@ def conditions(facts: dict[str, Any]) -> dict[str, bool]:
         **{f"finding-{name}": holds for name, holds in findings.items()},
         "unfinished-snapshot": bool(facts.get("unfinished")),
         "has-comparison": bool(facts.get("compare_paper")),
+        "has-followup": bool(facts.get("followup_headline")),
+        "has-shortfalls": not all(holds for name, holds in supports.items() if name != "provenance"),
     }
 
 

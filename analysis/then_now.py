@@ -179,13 +179,14 @@ def facts(
     groups: pl.DataFrame,
     key: Callable[[], pl.DataFrame],
 ) -> dict[str, str]:
-    """The "Where are they now" section, for the paper (a few paragraphs) and the deck (bullets).
+    """The "Where are they now" section, for the paper (a few paragraphs) and the deck (bullets, and a title that
+    is empty when there is no follow-up, which hides the slide).
 
     `groups` holds id, owner_type and content_type; `key` makes the key repositories of the
     snapshot (only when there is a follow-up to set them against).
     """
     if followup is None or followed_on is None:
-        return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP}
+        return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP, "followup_headline": ""}
     shares = {r["fate"]: r for r in fates(followup).iter_rows(named=True)}
     answered = followup.filter(pl.col("status") != "failed")
     days = (as_of_datetime(followed_on) - as_of_datetime(as_of)).days
@@ -252,4 +253,8 @@ def facts(
             f"- Top 1% star share: {pct(then)} then, {pct(now)} now",
         ]
     )
-    return {"followup_paper": paper, "followup_slide": slide}
+    headline = (
+        f"{span(days).capitalize()} on, {pct(shares['active']['share'])} are still active and"
+        f" {pct(shares['gone']['share'])} gone"
+    )
+    return {"followup_paper": paper, "followup_slide": slide, "followup_headline": headline}

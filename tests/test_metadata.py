@@ -27,12 +27,23 @@ def test_markdown_facts_and_switches():
     assert meta["supports-topics"] is False and meta["supports-growth"] is True
     assert meta["unfinished-snapshot"] is False and meta["has-comparison"] is False
     assert "enriched" not in meta  # not a string: nothing a document prints
-    assert metadata.conditions({**facts, "unfinished": "interrupted", "compare_paper": "x"}) == {
+    assert metadata.conditions(
+        {**facts, "unfinished": "interrupted", "compare_paper": "x", "followup_headline": "A year on, 60% active"}
+    ) == {
         "supports-topics": False,
         "supports-growth": True,
         "unfinished-snapshot": True,
         "has-comparison": True,
+        "has-followup": True,
+        "has-shortfalls": True,
     }
+
+
+def test_the_follow_up_and_shortfall_slides_are_switched_by_the_facts():
+    """No follow-up (an empty title) hides its slide; a snapshot without a recorded provenance but with
+    every analysis supported has no shortfall to show."""
+    switches = metadata.conditions({"followup_headline": "", "provenance_supported": False, "growth_supported": True})
+    assert switches["has-followup"] is False and switches["has-shortfalls"] is False
 
 
 def test_written_file_reads_back(tmp_path):
@@ -44,6 +55,8 @@ def test_written_file_reads_back(tmp_path):
         "supports-growth": True,
         "unfinished-snapshot": False,
         "has-comparison": False,
+        "has-followup": False,
+        "has-shortfalls": False,
     }
 
 
