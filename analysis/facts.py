@@ -103,11 +103,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         **compare.facts(study, older),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
-        "contribution_measure": (
-            "open issues and pull requests per repository, a proxy"
-            if study.pull_requests_monthly is None
-            else "pull requests opened per month"
-        ),
+        "contribution_headline": contribution_headline(repos, study.pull_requests_monthly),
         **talk.talk_facts(stated),
         "study_repositories": f"{cover['repositories']:,}",
         "study_python_share": eda.share_text(repos, "Python"),
@@ -589,6 +585,19 @@ def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
         f" {reported['talk_bug_reporters']} and {reported['talk_code_contributors']}. As proxies, the repositories"
         f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks."
     )
+
+
+def contribution_headline(repos: pl.DataFrame, monthly: pl.DataFrame | None) -> str:
+    """The contribution-rate slide's title: what its figure shows, in one number. Without enrichment the figure is
+    the search data's proxy (open issues and pull requests per repository), and the title says so."""
+    if monthly is None:
+        none = scalars.number((repos["open_issues_count"] == 0).mean())
+        return f"{pct(none)} of repositories have no open issue or pull request (the search data's proxy)"
+    per_month = monthly.group_by("month").agg(pl.col("opened").sum()).sort(["opened", "month"], descending=True)
+    if per_month.is_empty():
+        return "No pull request was opened in the months the enrichment covers"
+    peak = per_month.row(0, named=True)
+    return f"Pull requests opened per month peak at {peak['opened']:,}, in {peak['month'][:7]}"
 
 
 def lock_sha256() -> str:
