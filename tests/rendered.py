@@ -487,7 +487,6 @@ class Slide:
                 )
         return problems
 
-
     @property
     def content(self) -> bool:
         """A slide under a `##` title: not the title slide, nor a section's divider."""

@@ -144,12 +144,18 @@ def test_tag_communities_do_not_depend_on_string_hashing():
 @pytest.mark.parametrize(
     ("verdicts", "headline"),
     [
-        ({"topics": False, "clusters": True, "tags": True}, "Clusters and tag communities beat their null references;"
-         " topics do not"),
-        ({"topics": True, "clusters": True, "tags": True}, "Topics, clusters and tag communities beat their null"
-         " references"),
-        ({"topics": None, "clusters": False, "tags": None}, "Clusters do not beat their null references; topics and"
-         " tag communities are not fitted on this snapshot"),
+        (
+            {"topics": False, "clusters": True, "tags": True},
+            "Clusters and tag communities beat their null references; topics do not",
+        ),
+        (
+            {"topics": True, "clusters": True, "tags": True},
+            "Topics, clusters and tag communities beat their null references",
+        ),
+        (
+            {"topics": None, "clusters": False, "tags": None},
+            "Clusters do not beat their null references; topics and tag communities are not fitted on this snapshot",
+        ),
     ],
 )
 def test_the_null_references_headline_names_what_beats_them(verdicts, headline):
