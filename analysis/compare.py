@@ -39,9 +39,9 @@ def coverage_text(study: Study) -> str:
 
 
 def facts(new: Study, old: Study | None) -> dict[str, str]:
-    """The comparison's paragraph (the paper's; the deck stays as it is); empty when no older snapshot was named."""
+    """The comparison's paragraph and the deck's title for it; empty when no older snapshot was named."""
     if old is None:
-        return {"compare_paper": "", "compare_since": ""}
+        return {"compare_paper": "", "compare_since": "", "compare_headline": ""}
     new_ids, old_ids = set(new.repos["id"].to_list()), set(old.repos["id"].to_list())
     entered = new.repos.filter(pl.col("id").is_in(new_ids - old_ids))
     left = len(old_ids - new_ids)
@@ -62,4 +62,5 @@ def facts(new: Study, old: Study | None) -> dict[str, str]:
         + (f", or were among the {unseen:,} matches the older snapshot never saw" if unseen else "")
         + f". Headline numbers: {moved}."
     )
-    return {"compare_paper": paper, "compare_since": old.as_of}
+    headline = f"Since {old.as_of}, {entered.height:,} repositories entered the search and {left:,} left it"
+    return {"compare_paper": paper, "compare_since": old.as_of, "compare_headline": headline}

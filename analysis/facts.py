@@ -105,11 +105,7 @@ def compute(study: build.Study) -> dict[str, Any]:
         **compare.facts(study, older),
         "users_total": f"{sizes['total'][0]:,}",
         "community_sentence": community_sentence(sizes, stated),
-        "contribution_measure": (
-            "open issues and pull requests per repository, a proxy"
-            if study.pull_requests_monthly is None
-            else "pull requests opened per month"
-        ),
+        "contribution_headline": contribution_headline(repos, study.pull_requests_monthly),
         **talk.talk_facts(stated),
         "talk_count_tolerance": pct(talk.COUNT_TOLERANCE),
         "pca_variance_kept": pct(clusters.VARIANCE_KEPT),
@@ -118,7 +114,29 @@ def compute(study: build.Study) -> dict[str, Any]:
         "study_notebook_share": eda.share_text(repos, "Jupyter Notebook"),
         **{f"study_{r['layer']}": f"{r['total']:,} {r['measure']}" for r in sizes.iter_rows(named=True)},
     }
-    return {**said, "talk_verdicts": talk.verdict_counts(talk.claims(said))}
+    return {**said, "talk_verdicts": talk.verdict_counts(talk.claims(said)), "nulls_headline": nulls_headline(said)}
+
+
+#: The models judged against a null reference: (fact prefix, name in a title).
+NULL_MODELS = (("topics", "topics"), ("clusters", "clusters"), ("tags", "tag communities"))
+
+
+def nulls_headline(said: dict[str, Any]) -> str:
+    """Which models beat their null references, in a slide title's few words: the talk reported its topics and
+    clusters without one, so this is what its modelling results hold up to."""
+    beat = [name for key, name in NULL_MODELS if said[f"{key}_finding"]]
+    fell = [name for key, name in NULL_MODELS if said[f"{key}_supported"] and not said[f"{key}_finding"]]
+    unfitted = [name for key, name in NULL_MODELS if not said[f"{key}_supported"]]
+
+    def listed(names: list[str]) -> str:
+        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+    parts = [f"{listed(beat)} beat their null references"] if beat else []
+    if fell:
+        parts.append(f"{listed(fell)} do not" if beat else f"{listed(fell)} do not beat their null references")
+    if unfitted:
+        parts.append(f"{listed(unfitted)} are not fitted on this snapshot")
+    return "; ".join(parts).capitalize()
 
 
 def cohort_facts(
@@ -587,6 +605,19 @@ def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
         f" {reported['talk_bug_reporters']} and {reported['talk_code_contributors']}. As proxies, the repositories"
         f" hold {total['bug_reporters']:,} open issues and pull requests and {total['code_contributors']:,} forks."
     )
+
+
+def contribution_headline(repos: pl.DataFrame, monthly: pl.DataFrame | None) -> str:
+    """The contribution-rate slide's title: what its figure shows, in one number. Without enrichment the figure is
+    the search data's proxy (open issues and pull requests per repository), and the title says so."""
+    if monthly is None:
+        none = scalars.number((repos["open_issues_count"] == 0).mean())
+        return f"{pct(none)} of repositories have no open issue or pull request (the search data's proxy)"
+    per_month = monthly.group_by("month").agg(pl.col("opened").sum()).sort(["opened", "month"], descending=True)
+    if per_month.is_empty():
+        return "No pull request was opened in the months the enrichment covers"
+    peak = per_month.row(0, named=True)
+    return f"Pull requests opened per month peak at {peak['opened']:,}, in {peak['month'][:7]}"
 
 
 def lock_sha256() -> str:

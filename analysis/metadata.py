@@ -36,6 +36,7 @@ def conditions(facts: dict[str, Any]) -> dict[str, bool]:
     `unfinished-snapshot`: an interrupted or incomplete snapshot was accepted (a warning is shown);
     `has-comparison`: `make report COMPARE=OLD` compared it with an older snapshot;
     `has-followup`: a follow-up of the snapshot's repositories was recorded (else it is further work);
+    `has-shortfalls`: the snapshot is too small for at least one analysis (a recorded provenance is no analysis);
     `finding-<name>`: the model beats its null reference, so the documents present it as a finding.
     """
     supports = {key.removesuffix("_supported"): bool(v) for key, v in facts.items() if key.endswith("_supported")}
@@ -46,6 +47,7 @@ def conditions(facts: dict[str, Any]) -> dict[str, bool]:
         "unfinished-snapshot": bool(facts.get("unfinished")),
         "has-comparison": bool(facts.get("compare_paper")),
         "has-followup": bool(facts.get("followup_recorded")),
+        "has-shortfalls": not all(holds for name, holds in supports.items() if name != "provenance"),
     }
 
 

@@ -3,7 +3,7 @@
 Quarto is not always installed, and a figure that reads well in a notebook can be
 unreadable on a slide. This composes, for every slide that embeds a figure, a
 1600 x 900 image laid out as slides.scss lays it out (title on top; the figure at most
-680 px high, or 600 px in the 72% column beside a bullet list), so a person can check
+640 px high, or 600 px in the 70% column beside a bullet list), so a person can check
 fonts, clipping and overlaps without a browser.
 """
 
@@ -26,9 +26,9 @@ from analysis import atomic, documents, notebooks  # noqa: E402
 WIDTH, HEIGHT = 1600, 900
 MARGIN = 0.05 * WIDTH
 TITLE_SPACE = 120
-MAX_FIGURE = 680
+MAX_FIGURE = 640
 MAX_COLUMN_FIGURE = 600
-COLUMN = 0.72
+COLUMN = 0.70
 
 
 def figure_png(executed: Path, label: str) -> bytes | None:

@@ -120,6 +120,8 @@ def top_share(repos: pl.DataFrame, followup: pl.DataFrame, top: float = 0.01) ->
 
 
 #: What the documents say when the snapshot has no follow-up: how to make one, and nothing else.
+#: The deck's bullets of a follow-up, one fact each: a Markdown list inside a fact reaches the slide as one line.
+FOLLOWUP_BULLETS = ("followup_fates", "followup_calibration", "followup_players", "followup_stars")
 NO_FOLLOWUP = (
     "No follow-up of this snapshot has been recorded: with a GitHub token, make follow SNAPSHOT=DIR asks GitHub"
     " what became of each of its repositories, and make report then fills this section."
@@ -180,13 +182,16 @@ def facts(
     groups: pl.DataFrame,
     key: Callable[[], pl.DataFrame],
 ) -> dict[str, str]:
-    """The "Where are they now" section, for the paper (a few paragraphs) and the deck (bullets).
+    """The "Where are they now" section, for the paper (a few paragraphs), the site (a list) and the deck (a
+    title, empty when there is no follow-up, which hides the slide, and one fact per bullet).
 
     `groups` holds id, owner_type and content_type; `key` makes the key repositories of the
     snapshot (only when there is a follow-up to set them against).
     """
     if followup is None or followed_on is None:
-        return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP}
+        return {"followup_paper": NO_FOLLOWUP, "followup_slide": NO_FOLLOWUP, "followup_headline": ""} | dict.fromkeys(
+            FOLLOWUP_BULLETS, ""
+        )
     shares = {r["fate"]: r for r in fates(followup).iter_rows(named=True)}
     answered = followup.filter(pl.col("status") != "failed")
     days = (as_of_datetime(followed_on) - as_of_datetime(as_of)).days
@@ -243,14 +248,17 @@ def facts(
         f" {pct(now)} now: attention is {trend} than it was."
     )
     paper = "\n\n".join([f"{cohort} {fate_text} {identity}", calibrated, f"{maintained} {stars}"])
-    slide = "\n".join(
-        [
-            f"- {followed_on}, {span(days)} on: {pct(shares['gone']['share'])} gone,"
-            f" {pct(shares['archived']['share'])} archived, {pct(shares['inactive']['share'])} inactive,"
-            f" {pct(shares['active']['share'])} active",
-            f"- {calibrated_short}",
-            f"- Key players still maintained: {kept.height} of {players.height}",
-            f"- Top 1% star share: {pct(then)} then, {pct(now)} now",
-        ]
+    bullets = {
+        "followup_fates": f"{followed_on}, {span(days)} on: {pct(shares['gone']['share'])} gone,"
+        f" {pct(shares['archived']['share'])} archived, {pct(shares['inactive']['share'])} inactive,"
+        f" {pct(shares['active']['share'])} active",
+        "followup_calibration": calibrated_short,
+        "followup_players": f"Key players still maintained: {kept.height} of {players.height}",
+        "followup_stars": f"Top 1% star share: {pct(then)} then, {pct(now)} now",
+    }
+    slide = "\n".join(f"- {text}" for text in bullets.values())
+    headline = (
+        f"{span(days).capitalize()} on, {pct(shares['active']['share'])} are still active and"
+        f" {pct(shares['gone']['share'])} gone"
     )
-    return {"followup_paper": paper, "followup_slide": slide}
+    return {"followup_paper": paper, "followup_slide": slide, "followup_headline": headline, **bullets}

@@ -394,8 +394,9 @@ FIGURES_JS = """(column) => {
 }"""
 
 #: Show slide i with all its fragments, then measure what it shows: the glyphs of every text node
-#: and the box of every image, table or other embedded element; for images also the box of the
-#: ancestors that clip them (overflow not visible), and whether they loaded; and its text and notes.
+#: (marked when they are the title's) and the box of every image, table or other embedded element; for
+#: images also the box of the ancestors that clip them (overflow not visible), and whether they loaded; its
+#: kind (the title slide, a section's slide or a content slide), its bullets, its text and notes.
 SLIDE_JS = """(i) => {
   const slide = Reveal.getSlides()[i];
   const where = Reveal.getIndices(slide);
@@ -422,12 +423,20 @@ SLIDE_JS = """(i) => {
     range.selectNodeContents(node);
     // Across, the glyphs; up and down, the lines of their block: a font's ascent can exceed its line height.
     const r = range.getBoundingClientRect(), lines = box(block(node.parentElement));
-    marks.push({what: `text '${node.textContent.trim().slice(0, 50)}'`,
+    marks.push({what: `text '${node.textContent.trim().slice(0, 50)}'`, title: !!node.parentElement.closest('h1, h2'),
                 box: [r.left, Math.max(r.top, lines[1]), r.right, Math.min(r.bottom, lines[3])]});
   }
   const describe = e => `${e.tagName.toLowerCase()} in #${e.closest('[id]')?.id ?? '?'}`;
+  // An image fitted with `object-fit: contain` is drawn centred in its box, as large as fits: that is its mark.
+  const drawn = e => {
+    const b = box(e);
+    if (e.tagName !== 'IMG' || getComputedStyle(e).objectFit !== 'contain' || !e.naturalWidth) return b;
+    const k = Math.min((b[2] - b[0]) / e.naturalWidth, (b[3] - b[1]) / e.naturalHeight);
+    const dx = (b[2] - b[0] - k * e.naturalWidth) / 2, dy = (b[3] - b[1] - k * e.naturalHeight) / 2;
+    return [b[0] + dx, b[1] + dy, b[2] - dx, b[3] - dy];
+  };
   for (const e of slide.querySelectorAll('img, svg, video, canvas, iframe, table')) {
-    if (shown(e)) marks.push({what: describe(e), box: box(e)});
+    if (shown(e)) marks.push({what: describe(e), title: false, box: drawn(e)});
   }
   const images = [...slide.querySelectorAll('img')].filter(shown).map(img => {
     let clip = null;
@@ -442,9 +451,13 @@ SLIDE_JS = """(i) => {
   });
   const notes = [...slide.querySelectorAll('aside.notes')]
     .map(n => textOf(n, 'style, script').map(t => t.textContent).join('')).join('\\n');
-  return {h: where.h, v: where.v ?? 0, title: slide.querySelector('h1, h2')?.textContent.trim() ?? '',
+  const heading = slide.querySelector('h1, h2');
+  const bullets = [...slide.querySelectorAll('li')].filter(li => !li.closest('aside.notes') && shown(li)).length;
+  return {h: where.h, v: where.v ?? 0, title: heading?.textContent.trim() ?? '',
+          kind: slide.id === 'title-slide' ? 'title' : heading?.tagName === 'H2' ? 'content' : 'section',
+          title_box: heading ? box(heading) : null,
           slide_box: box(document.querySelector('.reveal .slides')), scale: Reveal.getScale(),
-          marks, images, text: slide.innerText, notes};
+          marks, images, bullets, text: slide.innerText, notes};
 }"""
 
 
@@ -516,6 +529,44 @@ class Slide:
                     f" {box(image['clip']).sticks_out(box(image['box'])):.0f} px"
                 )
         return problems
+
+    @property
+    def content(self) -> bool:
+        """A slide under a `##` title: not the title slide, nor a section's divider."""
+        return self.data["kind"] == "content"
+
+    def filled(self) -> float:
+        """How much of the slide below its title the body's bounding box covers (0 to 1): a figure or
+        text that leaves most of the slide blank reads as a slide half made."""
+        frame = box(self.data["slide_box"])
+        top = box(self.data["title_box"]).bottom if self.data["title_box"] else frame.top
+        body = [box(m["box"]) for m in self.data["marks"] if not m["title"]]
+        if not body:
+            return 0.0
+        covered = Box(
+            min(b.x0 for b in body), min(b.top for b in body), max(b.x1 for b in body), max(b.bottom for b in body)
+        )
+        return covered.area / max(Box(frame.x0, top, frame.x1, frame.bottom).area, 1e-9)
+
+
+def sentences(text: str) -> int:
+    """How many sentences a text holds: a stop (. ! ?) that ends the text or is followed by a space and a
+    capital or a digit ends one; "0.63" and "isabelizimm/mlops-metaanalysis." inside a sentence do not."""
+    return len([s for s in SENTENCE_BREAK.split(" ".join(text.split())) if s.strip()])
+
+
+SENTENCE_BREAK = re.compile(r"(?<=[.!?])[\"'’”)\]]*\s+(?=[A-Z0-9\"'‘“(\[])")
+
+
+def duplicate_titles(slides: list[Slide]) -> list[str]:
+    """Slides whose title another slide already has: each slide says something of its own."""
+    seen: dict[str, Slide] = {}
+    problems = []
+    for s in slides:
+        if s.data["title"] in seen:
+            problems.append(f"{s} has the title of {seen[s.data['title']]}")
+        seen.setdefault(s.data["title"], s)
+    return problems
 
 
 def walk_slides(page: Any) -> list[Slide]:

@@ -36,9 +36,10 @@ def test_entered_left_and_growth(tmp_path, monkeypatch):
     assert "repositories 100 then, 130 now" in paper
     assert "snapshot of 2022-01-19 (100 repositories, 0 reported matches never seen)" in paper
     assert text["compare_since"] == "2022-01-19"
+    assert text["compare_headline"] == "Since 2022-01-19, 50 repositories entered the search and 20 left it"
 
 
 def test_nothing_without_an_older_snapshot(tmp_path, monkeypatch):
     monkeypatch.delenv("FOLLOWUP", raising=False)
     new = study(tmp_path, "new", [repo_item(i) for i in range(1, 5)], "2023-01-19")
-    assert compare.facts(new, None) == {"compare_paper": "", "compare_since": ""}
+    assert compare.facts(new, None) == {"compare_paper": "", "compare_since": "", "compare_headline": ""}

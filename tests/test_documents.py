@@ -157,15 +157,52 @@ TALK_TITLES = [
 ]
 
 
+#: The line under a slide's title that names the talk's slide it answers (`[The talk: ...]{.talk}`).
+TALK_LINE = re.compile(r"^\[The talk: ([^\]]+)\]\{\.talk\}", re.M)
+
+
+def talk_references(slides: list[tuple[int, str, str]]) -> list[str]:
+    """Which of the talk's slides each slide answers: a section by its title, a slide by the line under its
+    title (a finding title is the deck's own), or by its title where it keeps the talk's."""
+    found = []
+    for _, title, body in slides:
+        line = TALK_LINE.search(body)
+        found.append(line.group(1) if line else title)
+    return found
+
+
 def test_slides_follow_the_talk():
-    titles = [title for _, title, _ in DOCS[1].slides()]
+    """The talk's sections and slides, in its order; its further work, done, comes before the conclusion."""
+    slides = DOCS[1].slides()
+    said = talk_references(slides)
     position = 0
     for wanted in TALK_TITLES:
-        assert wanted in titles[position:], f"{wanted!r} missing or out of the talk's order"
-        position = titles.index(wanted, position)
-    growing = [body for _, title, body in DOCS[1].slides() if title == "How is this ecosystem growing?"]
-    reveals = [[item for item in ("Recency", "Size", "Contribution rate") if f"- {item}" in b] for b in growing]
-    assert reveals == [["Recency"], ["Recency", "Size"], ["Recency", "Size", "Contribution rate"]]
+        where = [i for i, s in enumerate(said) if i >= position and wanted in s]
+        assert where, f"{wanted!r} missing or out of the talk's order"
+        position = where[0]
+    growing = [s.removeprefix("How is this ecosystem growing?").strip() for s in said if "growing?" in s]
+    assert [g for g in growing if g] == ["Recency", "Size", "Contribution rate"]
+    titles = [title for _, title, _ in slides]
+    assert titles.index("Further work, done") < titles.index("Conclusion")
+    done = titles[titles.index("Further work, done") : titles.index("Conclusion")]
+    assert any("owner_claim" in t for t in done), "the survival analysis is further work that was done"
+
+
+def test_slide_titles_are_unique_and_the_follow_up_slide_needs_a_follow_up():
+    """Each slide says something of its own; "Where are they now?" is shown only when a follow-up exists."""
+    slides = DOCS[1]
+    titles = [title for _, title, _ in slides.slides()]
+    assert len(titles) == len(set(titles)), [t for t in titles if titles.count(t) > 1]
+    everything = {f"{name}_supported": True for name in facts.ANALYSES}
+    without = [t for _, t, _ in slides.shown(everything).slides()]
+    followed = [
+        t
+        for _, t, _ in slides.shown(
+            {**everything, "followup_recorded": True, "followup_headline": "A year on"}
+        ).slides()
+    ]
+    assert not [t for t in without if "Where are they now" in t]
+    assert [t for t in followed if "Where are they now" in t]
 
 
 def test_slides_have_notes_numbers_and_one_figure_each():

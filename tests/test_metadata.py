@@ -35,7 +35,15 @@ def test_markdown_facts_and_switches():
         "unfinished-snapshot": True,
         "has-comparison": True,
         "has-followup": True,
+        "has-shortfalls": True,
     }
+
+
+def test_the_follow_up_and_shortfall_slides_are_switched_by_the_facts():
+    """No follow-up (an empty title) hides its slide; a snapshot without a recorded provenance but with
+    every analysis supported has no shortfall to show."""
+    switches = metadata.conditions({"followup_headline": "", "provenance_supported": False, "growth_supported": True})
+    assert switches["has-followup"] is False and switches["has-shortfalls"] is False
 
 
 def test_written_file_reads_back(tmp_path):
@@ -48,6 +56,7 @@ def test_written_file_reads_back(tmp_path):
         "unfinished-snapshot": False,
         "has-comparison": False,
         "has-followup": False,
+        "has-shortfalls": False,
     }
 
 

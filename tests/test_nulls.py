@@ -139,3 +139,30 @@ def test_tag_communities_do_not_depend_on_string_hashing():
         for seed in ("1", "2", "3")
     }
     assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    ("verdicts", "headline"),
+    [
+        (
+            {"topics": False, "clusters": True, "tags": True},
+            "Clusters and tag communities beat their null references; topics do not",
+        ),
+        (
+            {"topics": True, "clusters": True, "tags": True},
+            "Topics, clusters and tag communities beat their null references",
+        ),
+        (
+            {"topics": None, "clusters": False, "tags": None},
+            "Clusters do not beat their null references; topics and tag communities are not fitted on this snapshot",
+        ),
+    ],
+)
+def test_the_null_references_headline_names_what_beats_them(verdicts, headline):
+    """A title for the deck's slide of null references: None stands for a model the snapshot is too small for."""
+    from analysis import facts
+
+    said = {f"{m}_supported": v is not None for m, v in verdicts.items()} | {
+        f"{m}_finding": bool(v) for m, v in verdicts.items()
+    }
+    assert facts.nulls_headline(said) == headline

@@ -34,6 +34,11 @@ SLIDE_TOLERANCE_PX = 2.0
 #: A desktop window, and a narrow one (a tablet, or a half-screen window) where the column is about 530 px.
 PAPER_VIEWPORTS = ({"width": 1280, "height": 900}, {"width": 800, "height": 900})
 SLIDES_VIEWPORT = {"width": 1600, "height": 900}
+#: A content slide's body (what lies below its title) must span at least this share of the room below the
+#: title: more than half of it blank and the slide reads as half made.
+SLIDE_MIN_FILLED = 0.5
+#: Speaker notes say what to say: two to four sentences, not a paragraph of the paper read aloud.
+NOTES_SENTENCES = (2, 4)
 #: The main content column Quarto renders in the HTML paper.
 PAPER_COLUMN = "#quarto-document-content"
 SLIDES_ROOT = ".reveal .slides"
@@ -328,3 +333,37 @@ def test_pdf_hashes_sit_in_tables_or_code_not_in_justified_prose(layout):
     lines, _, _ = layout
     assert any(rendered.HASH.search(line.text) for line in lines), "the checksums are printed somewhere"
     no_problems(rendered.hashes_in_prose(lines), "paper.pdf: checksums or commits in justified prose")
+
+
+def test_slide_titles_are_unique(slides):
+    no_problems(rendered.duplicate_titles(slides), "slides.html: slides with the same title")
+
+
+def test_slide_notes_say_what_to_say_in_two_to_four_sentences(slides):
+    low, high = NOTES_SENTENCES
+    no_problems(
+        [
+            f"{s}: notes of {rendered.sentences(s.data['notes'])} sentences: {s.data['notes'][:120]!r}"
+            for s in slides
+            if s.data["kind"] != "title" and not low <= rendered.sentences(s.data["notes"]) <= high
+        ],
+        f"slides.html: speaker notes not of {low} to {high} sentences",
+    )
+
+
+def test_no_slide_holds_a_lone_bullet(slides):
+    no_problems(
+        [f"{s}: a list of one bullet" for s in slides if s.data["bullets"] == 1],
+        "slides.html: slides holding a lone bullet",
+    )
+
+
+def test_no_content_slide_is_more_than_half_empty(slides):
+    no_problems(
+        [
+            f"{s}: its body covers {s.filled():.0%} of the slide below the title"
+            for s in slides
+            if s.content and s.filled() < SLIDE_MIN_FILLED
+        ],
+        f"slides.html: content slides whose body covers less than {SLIDE_MIN_FILLED:.0%} of the slide",
+    )

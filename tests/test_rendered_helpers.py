@@ -268,3 +268,47 @@ def test_a_float_lies_within_its_section_or_at_the_edge_of_a_page_where_it_is():
     assert at(9, 72, opens=True) == [
         "page 9: Figure 2 lies outside its section '5.2 How is it growing?' (pages 7 to 8), which first cites it"
     ]
+
+
+def slide(number: int, title: str, marks: list[tuple[bool, list[float]]], title_bottom: float = 100) -> rendered.Slide:
+    """A made-up 1600x900 slide, unscaled, with the title ending at `title_bottom` and (is title, box) marks."""
+    return rendered.Slide(
+        number,
+        {
+            "h": number,
+            "v": 0,
+            "title": title,
+            "kind": "content",
+            "title_box": [80, 40, 1520, title_bottom],
+            "slide_box": [0, 0, 1600, 900],
+            "marks": [{"what": "x", "title": t, "box": b} for t, b in marks],
+        },
+    )
+
+
+def test_a_slide_with_two_short_bullets_is_mostly_blank_and_a_figure_slide_is_not():
+    bullets = slide(1, "What is MLOps?", [(True, [80, 40, 600, 100]), (False, [120, 130, 1400, 240])])
+    assert bullets.filled() == pytest.approx((1280 * 110) / (1600 * 800))
+    figure = slide(2, "Python leads", [(False, [80, 120, 1520, 860])])
+    assert figure.filled() > 0.7
+    assert slide(3, "Nothing", [(True, [80, 40, 600, 100])]).filled() == 0.0
+
+
+def test_duplicate_titles_name_the_slide_repeated():
+    slides = [slide(1, "A", []), slide(2, "Growing?", []), slide(3, "Growing?", []), slide(4, "Growing?", [])]
+    problems = rendered.duplicate_titles(slides)
+    assert len(problems) == 2 and all("slide 2" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("Say what the figure shows. Then say why it matters.", 2),
+        ("Hazard ratio 0.63 (95% CI 0.5 to 0.8). The data are at isabelizimm/mlops-metaanalysis.", 2),
+        ("One sentence with no stop", 1),
+        ("  ", 0),
+        ('He said "stop." Then left! Why? 2023 was the year.', 4),
+    ],
+)
+def test_sentences_are_counted_at_their_stops(text, count):
+    assert rendered.sentences(text) == count

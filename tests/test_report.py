@@ -214,7 +214,7 @@ def test_quarto_renders_a_staging_copy_with_executed_notebooks(enriched, tmp_pat
     assert "rendering paper and slides with Quarto: skipped" in rerun
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # built once even when a test worker interleaves modules
 def enriched(tmp_path_factory):
     """Collect from the fake GitHub with enrichment, then run the whole report on it from a copy of the sources.
 
