@@ -34,55 +34,7 @@ LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "content_types.csv"
 #: Hand labels of the most-starred repositories (chosen by stars, not at random: never used for shares).
 KEY_LABELS_FILE = SOURCE_ROOT / "data" / "labels" / "key_players.csv"
 
-LEARNING = frozenset(
-    {
-        "course",
-        "courses",
-        "coursera",
-        "udemy",
-        "udacity",
-        "nanodegree",
-        "specialization",
-        "zoomcamp",
-        "datatalksclub",
-        "academy",
-        "tutorial",
-        "tutorials",
-        "workshop",
-        "workshops",
-        "bootcamp",
-        "boostcamp",
-        "lecture",
-        "lectures",
-        "lesson",
-        "lessons",
-        "cookbook",
-        "handbook",
-        "homework",
-        "assignment",
-        "assignments",
-        "capstone",
-        "example",
-        "examples",
-        "sample",
-        "samples",
-        "demo",
-        "demos",
-        "demonstration",
-        "demonstrating",
-        "showcase",
-        "showcases",
-        "awesome",
-        "interview",
-        "slides",
-        "dojo",
-        "mooc",
-        "cheatsheet",
-        "overview",
-        "learnings",
-    }
-)
-#: The LEARNING terms that name a course or its coursework: repositories made by a class or a bootcamp's
+#: The learning-material terms that name a course or its coursework: repositories made by a class or a bootcamp's
 #: cohort, which arrive together and can make a quarter's peak (a threat to the growth model).
 COURSE = frozenset(
     {
@@ -107,6 +59,34 @@ COURSE = frozenset(
         "assignments",
         "capstone",
         "mooc",
+    }
+)
+#: Terms of learning material: the course terms and those of tutorials, examples and collections.
+LEARNING = COURSE | frozenset(
+    {
+        "tutorial",
+        "tutorials",
+        "workshop",
+        "workshops",
+        "cookbook",
+        "handbook",
+        "example",
+        "examples",
+        "sample",
+        "samples",
+        "demo",
+        "demos",
+        "demonstration",
+        "demonstrating",
+        "showcase",
+        "showcases",
+        "awesome",
+        "interview",
+        "slides",
+        "dojo",
+        "cheatsheet",
+        "overview",
+        "learnings",
     }
 )
 LEARNING_PHRASES = ("curated list", "awesome list", "list of", "knowledge hub")
