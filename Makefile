@@ -81,10 +81,10 @@ site: $(INSTALLED)
 refresh: $(INSTALLED)
 	$(PY) -m analysis refresh $(if $(filter 1,$(ALLOW_INCOMPLETE)),--allow-incomplete)
 
-# Tests run on every core (pytest-xdist), each module's tests on one worker (see tests/conftest.py).
+# Tests run on every core (pytest-xdist), each module's tests on one worker, which builds its fixtures once.
 TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # The workflow: actionlint (which runs the environment's shellcheck on its `run:` scripts) and zizmor.
 lint: $(INSTALLED)

@@ -610,6 +610,8 @@ def community_sentence(sizes: pl.DataFrame, stated: pl.DataFrame) -> str:
 def contribution_headline(repos: pl.DataFrame, monthly: pl.DataFrame | None) -> str:
     """The contribution-rate slide's title: what its figure shows, in one number. Without enrichment the figure is
     the search data's proxy (open issues and pull requests per repository), and the title says so."""
+    if repos.is_empty():
+        return "The snapshot holds no repository whose contributions could be counted"
     if monthly is None:
         none = scalars.number((repos["open_issues_count"] == 0).mean())
         return f"{pct(none)} of repositories have no open issue or pull request (the search data's proxy)"
@@ -617,7 +619,7 @@ def contribution_headline(repos: pl.DataFrame, monthly: pl.DataFrame | None) -> 
     if per_month.is_empty():
         return "No pull request was opened in the months the enrichment covers"
     peak = per_month.row(0, named=True)
-    return f"Pull requests opened per month peak at {peak['opened']:,}, in {peak['month'][:7]}"
+    return f"Pull requests opened per month peak at {peak['opened']:,}, in {peak['month']:%Y-%m}"
 
 
 def lock_sha256() -> str:

@@ -85,14 +85,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     )
     for reason in reasons:
         terminalreporter.write_line(f"Render checks skipped: {reason}", yellow=True, bold=True)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep each module's tests on one test worker (`make test` runs two), so that a module's fixtures are built
-    once; but spread the reports on synthetic snapshots of different sizes, which share nothing, one group each."""
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        uses_small = "small_reports" in getattr(item, "fixturenames", ())
-        size = callspec.params.get("size") if callspec and uses_small else None
-        group = f"small-{size}" if size is not None else Path(str(item.fspath)).stem
-        item.add_marker(pytest.mark.xdist_group(group))

@@ -463,3 +463,16 @@ def test_separation_verdict_follows_the_modularity_threshold():
 
     assert separation_verdict(adoption.CLEAR_MODULARITY + 0.1)[1] == "separate"
     assert separation_verdict(0.04) == ("DataOps and MLOps are not separate communities.", "overlap")
+
+
+def test_contribution_headline_names_the_peak_month_of_pull_requests():
+    """The enrichment's months are dates: the title names the busiest one by year and month."""
+    from analysis.facts import contribution_headline
+
+    monthly = pl.DataFrame(
+        {"id": [1, 2, 1], "month": [dt.date(2022, 5, 1), dt.date(2022, 5, 1), dt.date(2022, 6, 1)], "opened": [2, 3, 4]}
+    )
+    repos = pl.DataFrame({"open_issues_count": [0, 1]})
+    assert contribution_headline(repos, monthly) == "Pull requests opened per month peak at 5, in 2022-05"
+    assert contribution_headline(repos, None).startswith("50% of repositories have no open issue")
+    assert "no repository" in contribution_headline(repos.clear(), None)

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.notebooks]
 N = 300  # three GraphQL pages of 100
 
 
-@pytest.fixture(scope="session")  # built once even when a test worker interleaves modules
+@pytest.fixture(scope="module")
 def followed(tmp_path_factory):
     """A planted snapshot of 2023, its follow-up today through the fake GitHub, and the report on both."""
     root = tmp_path_factory.mktemp("followed")

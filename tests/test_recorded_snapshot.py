@@ -25,7 +25,7 @@ def raw_observations(snapshot: Path) -> list[tuple[str, int, dict]]:
     return out
 
 
-@pytest.fixture(scope="session")  # built once even when a test worker interleaves modules
+@pytest.fixture(scope="module")
 def built(recorded_snapshot, tmp_path_factory):
     out = tmp_path_factory.mktemp("processed")
     quality = build(recorded_snapshot, out)

@@ -100,7 +100,7 @@ def killed_during_collection(env: dict[str, str], snapshot: Path) -> None:
         process.wait()
 
 
-@pytest.fixture(scope="session")  # built once even when a test worker interleaves modules
+@pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
     """Two refreshes a week apart (the second killed once, then resumed); the project folder."""
     quarto()  # skipped (failed under CI) without Quarto

@@ -85,7 +85,7 @@ def pages(pdf: Any) -> list[Page]:
     return [rendered.read_page(p, rendered.text_area(p.width, p.height, margin)) for p in pdf.pages]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Chromium, launched once for all the HTML checks."""
     try:
