@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from typing import Any
 
 import polars as pl
 import pytest
@@ -41,7 +42,8 @@ def test_the_lda_choice_shows_the_standard_error_its_rule_uses_and_minus_signs()
     )
     plot = plots.lda_choice(grid, chosen=3)
     assert any(type(layer.geom).__name__ == "geom_errorbar" for layer in plot.layers)
-    coherence = plot.data[plot.data["measure"].str.startswith("Mean NPMI")].sort_values("k")
+    data: Any = plot.data  # the pandas frame plotnine draws
+    coherence = data[data["measure"].str.startswith("Mean NPMI")].sort_values("k")
     assert list((coherence["high"] - coherence["value"]).round(3)) == [0.02, 0.018, 0.027]
     figure = plot.draw()
     ticks = [t.get_text() for ax in figure.axes for t in ax.get_yticklabels()]

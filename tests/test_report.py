@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 import pytest
@@ -231,7 +232,7 @@ def test_report_on_an_enriched_snapshot(enriched):
     assert "image/png" in size_cell.outputs[0]["data"]
 
 
-def reads_as_prose(root: Path, snapshot: str) -> dict[str, object]:
+def reads_as_prose(root: Path, snapshot: str) -> dict[str, Any]:
     """Every notebook ran, and every fact a document shows reads as prose; the facts."""
     for name in NOTEBOOKS:
         errors = [
