@@ -20,6 +20,7 @@ development half of the hand labels only; the held-out half scores them.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -166,12 +167,17 @@ def name_words(name: str) -> list[str]:
     return [w for w in SPLIT.split(CAMEL.sub(" ", name).lower()) if w]
 
 
+def topic_words(topics: list[str]) -> set[str]:
+    """Each topic, and its parts split at hyphens ("model-serving": "serving")."""
+    return {part for t in topics for part in [t, *t.split("-")]}
+
+
 def classify(name: str, description: str | None, topics: list[str]) -> str:
     """learning, tool or project, by the rules in the module docstring."""
     in_name = set(name_words(name))
     text = clean(description)
     in_text = set(text.split())
-    in_topics = {part for t in topics for part in [t, *t.split("-")]}
+    in_topics = topic_words(topics)
     if (
         (in_name | in_text | in_topics) & LEARNING
         or any(p in text for p in LEARNING_PHRASES)
@@ -186,33 +192,26 @@ def classify(name: str, description: str | None, topics: list[str]) -> str:
     return "project"
 
 
-def words(name: str, description: str | None, topics: list[str]) -> set[str]:
-    """The whole words of a repository's name, cleaned description and topics (topics also split at hyphens)."""
-    return set(name_words(name)) | set(clean(description).split()) | {p for t in topics for p in [t, *t.split("-")]}
-
-
 def is_course(name: str, description: str | None, topics: list[str]) -> bool:
-    """Whether a repository names a course or its coursework (a COURSE term)."""
-    return bool(words(name, description, topics) & COURSE)
+    """Whether a repository names a course or its coursework (a COURSE term in its name, description or topics)."""
+    return bool((set(name_words(name)) | set(clean(description).split()) | topic_words(topics)) & COURSE)
+
+
+def by_repository(rule: Callable[[str, str | None, list[str]], object], dtype: type[pl.DataType]) -> pl.Expr:
+    """`rule(name, description, topics)` applied to each repository."""
+    return pl.struct("name", "description", "topics").map_elements(
+        lambda r: rule(r["name"], r["description"], r["topics"] or []), return_dtype=dtype
+    )
 
 
 def courses(repos: pl.DataFrame) -> pl.Series:
     """For each repository, whether it names a course or its coursework."""
-    return repos.select(
-        pl.struct("name", "description", "topics").map_elements(
-            lambda r: is_course(r["name"], r["description"], r["topics"] or []), return_dtype=pl.Boolean
-        )
-    ).to_series()
+    return repos.select(by_repository(is_course, pl.Boolean)).to_series()
 
 
 def classify_all(repos: pl.DataFrame) -> pl.DataFrame:
     """id and content_type for every repository."""
-    return repos.select(
-        "id",
-        pl.struct("name", "description", "topics")
-        .map_elements(lambda r: classify(r["name"], r["description"], r["topics"] or []), return_dtype=pl.String)
-        .alias("content_type"),
-    )
+    return repos.select("id", by_repository(classify, pl.String).alias("content_type"))
 
 
 @dataclass(frozen=True)

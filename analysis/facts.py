@@ -47,9 +47,7 @@ FACTS_FILE = config.FACTS_FILE
 LOCK_FILE = config.SOURCE_ROOT / "uv.lock"
 
 
-def pct(x: float | None) -> str:
-    """A share for prose, as the tables write it; "n/a" (which the report's checks catch) where there is none."""
-    return tables.percent(x) or "n/a"
+pct = tables.prose_percent
 
 
 def num(x: float | None, spec: str = ".2f") -> str:
@@ -127,15 +125,11 @@ def nulls_headline(said: dict[str, Any]) -> str:
     beat = [name for key, name in NULL_MODELS if said[f"{key}_finding"]]
     fell = [name for key, name in NULL_MODELS if said[f"{key}_supported"] and not said[f"{key}_finding"]]
     unfitted = [name for key, name in NULL_MODELS if not said[f"{key}_supported"]]
-
-    def listed(names: list[str]) -> str:
-        return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-
-    parts = [f"{listed(beat)} beat their null references"] if beat else []
+    parts = [f"{tables.listed(beat)} beat their null references"] if beat else []
     if fell:
-        parts.append(f"{listed(fell)} do not" if beat else f"{listed(fell)} do not beat their null references")
+        parts.append(f"{tables.listed(fell)} do not" + ("" if beat else " beat their null references"))
     if unfitted:
-        parts.append(f"{listed(unfitted)} are not fitted on this snapshot")
+        parts.append(f"{tables.listed(unfitted)} are not fitted on this snapshot")
     return "; ".join(parts).capitalize()
 
 

@@ -40,6 +40,16 @@ def percent(x: float | None) -> str:
     return number(100 * x, f",.{digits}f") + "%"
 
 
+def prose_percent(x: float | None) -> str:
+    """A share for prose, as the tables write it; "n/a" (which the report's checks catch) where there is none."""
+    return percent(x) or "n/a"
+
+
+def listed(items: list[str]) -> str:
+    """Items as prose lists them: "a", "a and b", "a, b and c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def group(value: str) -> str:
     """A group as the documents name it ("organisation", not GitHub's "Organization")."""
     return GROUPS.get(value, value)

@@ -78,10 +78,8 @@ def same_count(study: str, stated: str) -> str:
 def model_claim(facts: dict[str, Any], name: str, found: str, stated: str, measured: str) -> tuple[str, str]:
     """(this study, verdict) for a model's count: reproduced only if the model beats its null reference
     (`<name>_finding`) and its count `found` is the talk's."""
-    if not facts.get(f"{name}_supported"):
-        return facts[f"{name}_shortfall"], NOT_MEASURABLE
     finding = bool(facts.get(f"{name}_finding"))
-    return measured, REPRODUCED if finding and found == stated else CONTRADICTED
+    return when(facts, name, measured, REPRODUCED if finding and found == stated else CONTRADICTED)
 
 
 def when(facts: dict[str, Any], name: str, study: str, verdict: str) -> tuple[str, str]:
@@ -181,4 +179,4 @@ def verdict_counts(table: pl.DataFrame) -> str:
     """The verdicts in a few words: "4 reproduced, 2 contradicted, 3 extended and 2 not measurable"."""
     counts = dict(table.group_by("verdict").len().iter_rows())
     parts = [f"{counts[v]} {v}" for v in (REPRODUCED, CONTRADICTED, EXTENDED, NOT_MEASURABLE) if counts.get(v)]
-    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else parts[0]
+    return tables.listed(parts)

@@ -119,18 +119,16 @@ def top_share(repos: pl.DataFrame, followup: pl.DataFrame, top: float = 0.01) ->
     return then, later, k
 
 
-#: What the documents say when the snapshot has no follow-up: how to make one, and nothing else.
 #: The deck's bullets of a follow-up, one fact each: a Markdown list inside a fact reaches the slide as one line.
 FOLLOWUP_BULLETS = ("followup_fates", "followup_calibration", "followup_players", "followup_stars")
+#: What the documents say when the snapshot has no follow-up: how to make one, and nothing else.
 NO_FOLLOWUP = (
     "No follow-up of this snapshot has been recorded: with a GitHub token, make follow SNAPSHOT=DIR asks GitHub"
     " what became of each of its repositories, and make report then fills this section."
 )
 
 
-def pct(x: float) -> str:
-    """A share as the tables write it; "n/a" (which the report's checks catch) where there is none."""
-    return tables.percent(x) or "n/a"
+pct = tables.prose_percent
 
 
 def interval(row: dict) -> str:
