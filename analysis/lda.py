@@ -24,6 +24,7 @@ from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.model_selection import train_test_split
 
+from analysis.batch_lda import BatchLDA
 from analysis.fingerprint import cached
 from analysis.text import clean, merge_inflections
 
@@ -88,9 +89,8 @@ def npmi_coherence(binary: sparse.csr_matrix, top: np.ndarray) -> float:
 
 
 def fit(counts: sparse.csr_matrix, k: int, seed: int = SEED) -> LatentDirichletAllocation:
-    return LatentDirichletAllocation(n_components=k, learning_method="batch", max_iter=25, random_state=seed).fit(
-        counts
-    )
+    """scikit-learn's batch variational LDA, its E-step vectorised (`BatchLDA`: same fit, a third of the time)."""
+    return BatchLDA(n_components=k, learning_method="batch", max_iter=25, random_state=seed).fit(counts)
 
 
 def top_term_indices(model: LatentDirichletAllocation, n: int = TOP_TERMS) -> np.ndarray:
