@@ -9,6 +9,8 @@ import polars as pl
 from analysis import scalars
 
 YEAR_DAYS = 365.25
+#: A repository with no push for this many days has gone inactive (survival, the follow-up).
+INACTIVE_DAYS = 365
 YEAR_SECONDS = YEAR_DAYS * 86_400
 
 

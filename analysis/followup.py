@@ -5,7 +5,7 @@ it follows (by folder name and manifest checksum) and the date it was made (`fol
 Each snapshot repository gets one row saying what became of it: `status` is `gone` (a null
 node: deleted, or private to the token that asked, which GitHub does not tell apart), `private`
 (still visible to the token, but private), `archived`, `inactive` (no push in the
-`survival.INACTIVE_DAYS` before the follow-up), `active`, or `failed` (GitHub refused to answer).
+`dates.INACTIVE_DAYS` before the follow-up), `active`, or `failed` (GitHub refused to answer).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from typing import Any
 import polars as pl
 
 from analysis import config
+from analysis.dates import INACTIVE_DAYS
 from analysis.snapshot import FOLLOWUP_MANIFEST, SnapshotError, checked_date, read_json, read_manifest, safe_member
-from analysis.survival import INACTIVE_DAYS
 
 FOLLOWUP_FILE = "followup.parquet"
 #: The statuses, most final first; `failed` rows have no answer and are left out of shares.

@@ -28,8 +28,10 @@ from datetime import date
 
 import numpy as np
 import polars as pl
-import statsmodels.api as sm
 from scipy import stats
+from statsmodels.discrete.discrete_model import NegativeBinomial, Poisson
+from statsmodels.genmod.families import Poisson as PoissonFamily
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from analysis import scalars, tables
 
@@ -129,11 +131,11 @@ def fit_one(y: np.ndarray, t: np.ndarray, model: str, breakpoint: float | None =
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         # Start from the Poisson fit: the default start fails to converge on the quadratic's scale.
-        start = np.r_[sm.GLM(y, X, family=sm.families.Poisson()).fit().params, 0.1]
-        result = sm.NegativeBinomial(y, X).fit(start_params=start, method="bfgs", disp=0, maxiter=1000)
+        start = np.r_[GLM(y, X, family=PoissonFamily()).fit().params, 0.1]
+        result = NegativeBinomial(y, X).fit(start_params=start, method="bfgs", disp=0, maxiter=1000)
         cov = result.normalized_cov_params
         if result.params[-1] < 1e-4 or cov is None or not np.all(np.isfinite(cov)):
-            result = sm.Poisson(y, X).fit(start_params=start[:-1], disp=0, maxiter=1000)
+            result = Poisson(y, X).fit(start_params=start[:-1], disp=0, maxiter=1000)
             cov = np.pad(np.asarray(result.cov_params()), ((0, 1), (0, 1)))
     params = np.asarray(result.params) if len(result.params) > X.shape[1] else np.r_[result.params, 0.0]
     extra = 2 if breakpoint is not None else 0  # the break's position is estimated too

@@ -11,11 +11,12 @@ from __future__ import annotations
 import ast
 import re
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from analysis import captions, config
+
+if TYPE_CHECKING:  # importing nbformat takes seconds (its validator's schemas): a notebook's kernel rarely needs it
+    import nbformat
 
 TAG = "parameters"
 OPTION = re.compile(r"^(#\|.*)$", re.MULTILINE)
@@ -46,6 +47,8 @@ def of_notebook(nb: nbformat.NotebookNode, where: str = "notebook") -> dict[str,
 
 def of_notebooks(folder: Path | None = None) -> dict[str, Any]:
     """Every numbered notebook's parameters, in one mapping (a name means one thing in all of them)."""
+    import nbformat
+
     merged: dict[str, Any] = {}
     for path in sorted((folder or config.notebooks_dir()).glob("[0-9][0-9]-*.ipynb")):
         for name, value in of_notebook(nbformat.read(path, as_version=4), path.name).items():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -45,8 +46,10 @@ from plotnine import (
 )
 
 from analysis import tables
-from analysis.growth import Growth
 from analysis.theme import ACCENT, BASE_SIZE, MUTED, PALETTE, theme_house
+
+if TYPE_CHECKING:  # only its type: the model's statistics libraries take a second to import
+    from analysis.growth import Growth
 
 #: Axis numbers with a minus sign (U+2212), as the text and tables print them (mizani calls that style "hyphen").
 MINUS_LABELS = label_number(style_negative="hyphen")

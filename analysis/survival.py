@@ -17,9 +17,8 @@ from statsmodels.duration.hazard_regression import PHReg
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from analysis import scalars, tables
-from analysis.dates import YEAR_DAYS, as_of_datetime
+from analysis.dates import INACTIVE_DAYS, YEAR_DAYS, as_of_datetime
 
-INACTIVE_DAYS = 365
 LEVEL = 0.95
 
 
