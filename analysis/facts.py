@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
+from filelock import FileLock
 
 from analysis import (
     adoption,
@@ -622,16 +623,20 @@ def lock_sha256() -> str:
 
 
 def current() -> dict[str, Any]:
-    """The facts of the configured snapshot, computed on first use and cached beside its tables."""
+    """The facts of the configured snapshot, computed on first use and cached beside its tables.
+
+    `make report` computes them while notebook 04, which reads them, runs: a lock file makes whichever asks
+    second wait for the first's result, not compute it again."""
     study = build.current()
     path: Path = config.processed_dir() / FACTS_FILE
     inputs = fingerprint.facts_inputs(config.snapshot_dir())
-    if path.is_file():
-        cached = json.loads(path.read_text())
-        if cached.get("inputs_sha256") == inputs:
-            return cached
-    facts = {**compute(study), "inputs_sha256": inputs}
-    atomic.write_json(path, facts)
+    with FileLock(path.with_suffix(".lock")):
+        if path.is_file():
+            cached = json.loads(path.read_text())
+            if cached.get("inputs_sha256") == inputs:
+                return cached
+        facts = {**compute(study), "inputs_sha256": inputs}
+        atomic.write_json(path, facts)
     return facts
 
 

@@ -24,7 +24,7 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from rich.console import Console
@@ -73,21 +73,19 @@ def once(
 
 
 def reads_facts(notebook: Path) -> bool:
-    """Whether a notebook's cells import the facts (or cannot be told not to): it then waits for the facts step."""
+    """Whether a notebook's cells import the facts (or cannot be told not to): it then runs last."""
     modules = fingerprint.notebook_imports(fingerprint.code_cells(notebook))
     return modules is None or "analysis.facts" in modules
 
 
-def execute_notebooks(
-    store: fingerprint.Store, inputs: str, env: dict[str, str], out: Path, facts: Future[list[Path]]
-) -> list[Path]:
+def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str], out: Path) -> list[Path]:
     """Execute each numbered notebook whose inputs changed into `out`, with an HTML copy beside it.
 
     A notebook's key covers its own content (parameters included) and the package code its
     cells import. The notebooks read only the tidy tables, never each other, so one
     notebook's edit re-executes that notebook alone, and those that run, run at once, one
-    kernel a core, while the facts are computed (`facts`, which a notebook that reads them
-    waits for); the models both ask for are computed once (`fingerprint.cached`).
+    kernel a core, while the facts are computed; the models and facts that both ask for are
+    computed once (`fingerprint.cached`, `facts.current`), the second asker waiting for them.
     """
     sources = sorted(config.notebooks_dir().glob("[0-9][0-9]-*.ipynb"))
     stale = []
@@ -102,13 +100,11 @@ def execute_notebooks(
             stale.append((name, key, src, f"{message} ({why})"))
 
     def run_one(name: str, key: str, src: Path, message: str) -> None:
-        if reads_facts(src):
-            facts.result()
         start = step(message)
         store.record(name, key, execute_one(src, out / src.name, env))
         done(start, f"({src.name})")
 
-    # Those that read the facts last, so that the others run while the facts are computed.
+    # Those that read the facts last: they would wait for them.
     stale.sort(key=lambda job: reads_facts(job[2]))
     with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
         for future in [pool.submit(run_one, *job) for job in stale]:
@@ -345,7 +341,7 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
             facts.current()
         return [facts_file], f"-> {facts_file}"
 
-    # The notebooks that do not read the facts run while the facts are computed.
+    # The notebooks run while the facts are computed.
     with ThreadPoolExecutor(max_workers=1) as facts_step:
         facts = facts_step.submit(
             once,
@@ -355,7 +351,7 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
             "computing the numbers the paper and slides state",
             compute_facts,
         )
-        executed = execute_notebooks(store, inputs, env, out / "notebooks", facts)
+        executed = execute_notebooks(store, inputs, env, out / "notebooks")
         facts.result()
     stated = json.loads(facts_file.read_text())
     made = fingerprint.sha256(fingerprint.files(executed), facts_file.read_bytes())
