@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, cast
 
 from filelock import FileLock
 
@@ -277,18 +277,30 @@ def cached(func: Callable[P, R]) -> Cached[P, R]:
     ask for the same models at once: a lock file makes the second wait for the first's result, not compute
     it again.
     """
+    return cached_on()(func)
 
-    @functools.wraps(func)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        key = sha256(
-            func.__module__, func.__qualname__, code([func.__module__]), environment(), args_digest(args, kwargs)
-        )
-        path = models_dir() / f"{func.__module__}.{func.__qualname__}-{key[:32]}.pickle"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with FileLock(path.with_suffix(".lock")):
-                if not path.is_file():
-                    atomic.write_bytes(path, pickle.dumps(func(*args, **kwargs), protocol=5))
-        return pickle.loads(path.read_bytes())
 
-    return wrapper
+def cached_on(*columns: str) -> Callable[[Callable[P, R]], Cached[P, R]]:
+    """`cached`, for a model of the repositories that reads only these of their columns: it is given just
+    those (a column it reads and does not name fails at once), and keyed by just those, so an edit to any
+    other column (a renamed repository, say) reuses its result."""
+
+    def decorate(func: Callable[P, R]) -> Cached[P, R]:
+        @functools.wraps(func)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            given: tuple[Any, ...] = (cast(Any, args[0]).select(columns), *args[1:]) if columns else args
+            key = sha256(
+                func.__module__, func.__qualname__, code([func.__module__]), environment(), args_digest(given, kwargs)
+            )
+            path = models_dir() / f"{func.__module__}.{func.__qualname__}-{key[:32]}.pickle"
+            if not path.is_file():
+                path.parent.mkdir(parents=True, exist_ok=True)
+                with FileLock(path.with_suffix(".lock")):
+                    if not path.is_file():
+                        result = cast(Callable[..., R], func)(*given, **kwargs)
+                        atomic.write_bytes(path, pickle.dumps(result, protocol=5))
+            return cast(R, pickle.loads(path.read_bytes()))
+
+        return wrapper
+
+    return decorate

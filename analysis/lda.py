@@ -25,7 +25,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
 from sklearn.model_selection import train_test_split
 
 from analysis.batch_lda import BatchLDA
-from analysis.fingerprint import cached
+from analysis.fingerprint import cached_on
 from analysis.text import clean, merge_inflections
 
 SEED = 42
@@ -44,14 +44,15 @@ class TopicModel:
     names: dict[int, str]
 
 
+#: The only columns of the repositories the topic models read.
+READS = ("id", "description")
+
+
 def documents(repos: pl.DataFrame) -> pl.DataFrame:
-    """Repositories with a non-empty cleaned description, plurals merged into their singular."""
-    docs = repos.select(
-        "id",
-        "full_name",
-        "stargazers_count",
-        pl.col("description").map_elements(clean, return_dtype=pl.String).alias("text"),
-    ).filter(pl.col("text").str.len_chars() > 0)
+    """Repositories (id) with a non-empty cleaned description (text), plurals merged into their singular."""
+    docs = repos.select("id", pl.col("description").map_elements(clean, return_dtype=pl.String).alias("text")).filter(
+        pl.col("text").str.len_chars() > 0
+    )
     return docs.with_columns(pl.Series("text", merge_inflections(docs["text"].to_list()), dtype=pl.String))
 
 
@@ -143,7 +144,7 @@ def one_se_rule(runs: pl.DataFrame) -> tuple[int, pl.DataFrame]:
     return int(chosen), grid.drop("seeds")
 
 
-@cached
+@cached_on(*READS)
 def choose(
     repos: pl.DataFrame,
     ks: Sequence[int] = GRID,
@@ -154,7 +155,7 @@ def choose(
     them with the first seed.
 
     The fits are independent, so they run on all cores (each with the same seed as when fitted
-    one by one); the result is cached on disk, keyed by its inputs.
+    one by one); the result is cached on disk, keyed by its inputs: the descriptions, not the rest.
     """
     docs = documents(repos)
     counts, vocab = vectorize(docs["text"].to_list(), domain_stop_words)

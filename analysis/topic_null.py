@@ -16,7 +16,7 @@ import polars as pl
 from joblib import Parallel, delayed
 
 from analysis import lda, nulls
-from analysis.fingerprint import cached
+from analysis.fingerprint import cached_on
 
 
 def distinct(texts: Sequence[str]) -> list[str]:
@@ -51,11 +51,12 @@ def compare_texts(
     return nulls.compare("mean NPMI", runs[: len(seeds)], runs[len(seeds) :])
 
 
-@cached
+@cached_on(*lda.READS)
 def compare(
     repos: pl.DataFrame, k: int, domain_stop_words: Collection[str] = (), seeds: Sequence[int] = lda.SEEDS
 ) -> nulls.NullComparison:
-    """The repositories' described topics (k of them) against word-shuffled descriptions; cached on disk."""
+    """The repositories' described topics (k of them) against word-shuffled descriptions; cached on disk, keyed
+    by the descriptions."""
     return compare_texts(lda.documents(repos)["text"].to_list(), k, domain_stop_words, seeds)
 
 

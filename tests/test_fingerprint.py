@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import polars as pl
+import pytest
 from click.testing import CliRunner
 
 from analysis import config, fingerprint, report
@@ -75,6 +76,31 @@ def test_model_cache_is_keyed_by_the_arguments(tmp_path: Path, monkeypatch):
     assert [total(one), total(one), total(two)] == [3, 3, 4]
     assert calls == [2, 2]  # the second call with `one` was read back
     assert len(list(fingerprint.models_dir().glob("*.pickle"))) == 2
+
+
+def test_a_model_of_some_columns_is_keyed_by_them_alone(tmp_path: Path, monkeypatch):
+    """An edit to a column the model does not read reuses its result; one to a column it reads does not; and a
+    column it reads without naming it fails at once instead of leaving its edits unseen."""
+    monkeypatch.setenv("MLOPS_PROJECT_ROOT", str(tmp_path))
+    calls = []
+
+    @fingerprint.cached_on("x")
+    def total(frame: pl.DataFrame, offset: int) -> int:
+        calls.append(frame.columns)
+        return int(frame["x"].sum()) + offset
+
+    repos = pl.DataFrame({"x": [1, 2], "name": ["a", "b"]})
+    assert total(repos, 0) == 3 and calls == [["x"]]
+    assert total(repos.with_columns(pl.lit("renamed").alias("name")), 0) == 3 and len(calls) == 1
+    assert total(repos.with_columns(pl.col("x") + 1), 0) == 5 and len(calls) == 2
+    assert total(repos, 1) == 4 and len(calls) == 3
+
+    @fingerprint.cached_on("x")
+    def names(frame: pl.DataFrame) -> list[str]:
+        return frame["name"].to_list()
+
+    with pytest.raises(pl.exceptions.ColumnNotFoundError):
+        names(repos)
 
 
 def test_force_reaches_the_report(tmp_path: Path, monkeypatch):
