@@ -32,8 +32,9 @@ from project_copy import copy_sources  # noqa: E402
 from analysis.config import EMBEDDED_SNAPSHOT  # noqa: E402
 
 TARGETS = {"cold render": 0.3, "no change": 0.08, "prose only": 0.5, "one notebook": 0.6, "test suite": 3.0}
-#: The report's line for its render step, then the step's own "done in" line.
-RENDER_STEP = re.compile(r"rendering paper and slides with Quarto.*?\n  done in ([\d.]+) s", re.S)
+#: The report's line for its render step, then the step's own "done in ... -> folder" line (the previews, drawn
+#: meanwhile, end theirs with "(n slides -> folder)").
+RENDER_STEP = re.compile(r"rendering paper and slides with Quarto.*?^  done in ([\d.]+) s -> ", re.S | re.M)
 
 
 def timed_report(src: Path, snapshot: Path, *options: str) -> tuple[float, str]:
