@@ -19,9 +19,11 @@ UV_HOME := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlops-ecosystem/uv-$(UV_VERSIO
 UV := $(UV_HOME)/bin/uv
 NEW_UV := $(UV)
 # Exactly the versions in uv.lock, plus pip (`make report` may pip-install Quarto). --inexact keeps what the
-# lock does not name: pip, and that Quarto.
+# lock does not name: pip, and that Quarto. --compile-bytecode writes every module's .pyc once, at install:
+# uv writes none by default, and where PYTHONDONTWRITEBYTECODE is set (CI images, containers) Python never
+# does, so every kernel and process would compile scikit-learn, SciPy and the rest from source each time.
 INSTALL := $(UV) venv --quiet --seed --allow-existing --python $(PYTHON) $(ENV_DIR) \
-	&& UV_PROJECT_ENVIRONMENT=$(ENV_DIR) $(UV) sync --quiet --locked --inexact --extra test --extra lint
+	&& UV_PROJECT_ENVIRONMENT=$(ENV_DIR) $(UV) sync --quiet --locked --inexact --compile-bytecode --extra test --extra lint
 endif
 PY := $(ENV_DIR)/bin/python
 INSTALLED := $(ENV_DIR)/.mlops-ecosystem-installed
