@@ -42,7 +42,7 @@ export ALLOW_INCOMPLETE
 # FORCE=1: run every step of the report again, even those whose inputs are unchanged.
 FORCE ?=
 
-.PHONY: report site refresh test lint lock lab collect follow clean help
+.PHONY: report site refresh test test-fast lint lock lab collect follow clean help
 
 help:
 	@echo "make report [SNAPSHOT=DIR]  build data, execute notebooks, render paper and slides into _output/"
@@ -53,6 +53,7 @@ help:
 	@echo "make site [SNAPSHOT=DIR] [COMPARE=OLD]  make report, then the static website in _site/"
 	@echo "make refresh [ALLOW_INCOMPLETE=1]  collect today's snapshot, follow the previous one, report, site"
 	@echo "make test                   run the test suite"
+	@echo "make test-fast              run the unit tests alone (quick feedback; CI runs make test)"
 	@echo "make lint                   linter, formatter check, type checker, notebooks without outputs, workflow checks"
 	@echo "make lock                   update uv.lock to pyproject.toml (then commit both)"
 	@echo "make lab [SNAPSHOT=DIR] [LAB_ARGS=...]  JupyterLab on notebooks/ with the project's kernel"
@@ -83,10 +84,16 @@ site: $(INSTALLED)
 refresh: $(INSTALLED)
 	$(PY) -m analysis refresh $(if $(filter 1,$(ALLOW_INCOMPLETE)),--allow-incomplete)
 
-# Tests run on every core (pytest-xdist), each module's tests on one worker, which builds its fixtures once.
+# Tests run on every core (pytest-xdist), each module's tests on one worker, which builds its fixtures once; the
+# modules in the order tests/conftest.py gives them (xdist would otherwise put those with the most tests first,
+# and the whole-report modules, which have few, last: one worker then ran them while the other idled).
 TEST_WORKERS ?= auto
 test: $(INSTALLED)
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
+
+# The unit tests alone (no integration or notebook test), for quick feedback while editing; CI runs `make test`.
+test-fast: $(INSTALLED)
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not integration and not notebooks"
 
 # The workflow: actionlint (which runs the environment's shellcheck on its `run:` scripts) and zizmor.
 lint: $(INSTALLED)

@@ -76,6 +76,24 @@ def checkout_report() -> str:
     return result.stdout + result.stderr
 
 
+#: The modules that run whole reports, slowest first (as measured in CI).
+SLOWEST_FIRST = ("test_refresh.py", "test_report.py", "test_small_reports.py", "test_followup_report.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Unit-test modules first (quick feedback), then the whole-report modules, slowest first, then the rest: the
+    two test workers (`make test`, which keeps this order) share the long modules early and end together."""
+    heavy = {name: i for i, name in enumerate(SLOWEST_FIRST, 1)}
+    integration = {
+        item.path for item in items if item.get_closest_marker("integration") or item.get_closest_marker("notebooks")
+    }
+
+    def rank(item: pytest.Item) -> int:
+        return 0 if item.path not in integration else heavy.get(item.path.name, len(heavy) + 1)
+
+    items.sort(key=rank)
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """Say plainly at the end when the checks of the rendered paper and slides did not run, and why."""
     reasons = dict.fromkeys(

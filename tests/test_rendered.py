@@ -20,6 +20,8 @@ from rendered import CONSISTENCY_RULES, EMOJI, FIGURE_PREFIX, TEXT_RULES, Headin
 
 from analysis import config, documents
 
+pytestmark = pytest.mark.integration  # the checks of the rendered report
+
 #: The paper's length target: main text with the figures that carry the argument, plus an appendix. A
 #: figure 15 in wide, or one pushed to the next page leaving a page blank, shows up here first (it was 35
 #: pages with those faults; 15 without). 19 since the null references (their robustness rows) and the data's

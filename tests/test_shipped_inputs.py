@@ -17,6 +17,7 @@ from project_copy import copy_sources
 
 from analysis import config
 
+pytestmark = pytest.mark.integration  # each test runs the report on a broken copy
 SNAPSHOT = config.EMBEDDED_SNAPSHOT.relative_to(config.SOURCE_ROOT)
 SHIPPED = (
     "data/reference/mlops-tools-curated-2023.csv",

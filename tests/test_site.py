@@ -114,6 +114,7 @@ def built_site() -> Path:
     return Path(os.environ.get(config.SITE_ENV) or REPO / "_site")
 
 
+@pytest.mark.integration
 def test_built_site_reads_right_in_a_browser():
     """The checks of tests/site_check.py on the site `make site` last built here (skipped when there is none)."""
     site = built_site()
