@@ -61,7 +61,19 @@ def timed_suite() -> float:
     """Seconds the test suite takes as `make test` runs it, with the render checks required as in CI."""
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-n", "auto", "--dist", "loadfile", "-q", "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-n",
+            "auto",
+            "--dist",
+            "loadfile",
+            "--no-loadscope-reorder",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
         cwd=REPO,
         env={**os.environ, "RENDER_CHECKS": "required"},
         capture_output=True,
