@@ -9,6 +9,8 @@ from typing import NoReturn
 import pytest
 from filelock import FileLock
 
+import analysis  # noqa: F401  (before any test imports nbformat: it then imports in a tenth of the time)
+
 sys.path.insert(0, str(Path(__file__).parent))
 
 REPO = Path(__file__).resolve().parent.parent

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import tomllib
 from typing import Any
 
@@ -124,3 +125,15 @@ def test_ci_and_pre_commit_run_every_check_on_all_code():
     assert re.search(r"^make lint$", (REPO / ".ci" / "run").read_text(), re.MULTILINE), ".ci/run must run make lint"
     hooks = yaml.safe_load((REPO / ".pre-commit-config.yaml").read_text())["repos"][0]["hooks"]
     assert [h["entry"] for h in hooks] == ["make lint"]
+
+
+def test_reading_notebooks_compiles_no_iri_grammars():
+    """Where the package is imported first (every report, kernel and test process), nbformat still validates
+    notebooks, without jsonschema's IRI checker and the Lark grammars it compiles on import (analysis/__init__.py)."""
+    code = (
+        "import sys, analysis, nbformat, nbclient, nbconvert;"
+        " nbformat.validate(nbformat.read('notebooks/02-eda.ipynb', as_version=4));"
+        " print(sorted(m for m in ('rfc3987_syntax', 'lark') if sys.modules.get(m)))"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
+    assert shown.stdout.strip() == "[]"
