@@ -51,7 +51,9 @@ def permuted(x: np.ndarray, seed: int) -> np.ndarray:
 def compare_features(x: np.ndarray, seeds: Sequence[int] = SEEDS) -> nulls.NullComparison:
     """k-means' best silhouette on the standardised `x` (one k-means seed each) against its permuted reference."""
     scaled = StandardScaler().fit_transform(x)
-    runs = Parallel(n_jobs=-1)(
+    # Threads, not processes: k-means and the silhouette run in native code, and process workers would each
+    # import scikit-learn first (twice the CPU time, measured on 200 and 1,000 rows, for the same result).
+    runs = Parallel(n_jobs=-1, prefer="threads")(
         delayed(best_silhouette)(permuted(scaled, s) if null else scaled, s) for null in (False, True) for s in seeds
     )
     scores = [score for _, score in runs]
