@@ -18,6 +18,7 @@ from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
 from analysis import scalars, tables
 from analysis.dates import INACTIVE_DAYS, YEAR_DAYS, as_of_datetime
+from analysis.fingerprint import cached
 
 LEVEL = 0.95
 
@@ -161,6 +162,7 @@ def covariates(repos: pl.DataFrame, content: pl.DataFrame, top_languages: int = 
     )
 
 
+@cached
 def cox(
     data: pl.DataFrame,
     strata: str | None = None,
@@ -172,7 +174,8 @@ def cox(
     any snapshot (a hard-coded level may not occur) and compares against the typical repository.
     A small PH p-value says that a hazard ratio drifts with time. `strata` names a variable whose
     levels get baseline hazards of their own instead of a hazard ratio (no PH assumption for it);
-    `variables` are the categorical covariates beside log stars (all of CATEGORICAL by default).
+    `variables` are the categorical covariates beside log stars (all of CATEGORICAL by default). Cached on disk:
+    the facts, the robustness table and notebook 04 each fit the same models.
     """
     frame = data.to_pandas()
     modelled = [v for v in (variables or CATEGORICAL) if v != strata]
