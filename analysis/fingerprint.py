@@ -173,8 +173,15 @@ def closure(roots: Iterable[str]) -> list[Path]:
             return everything
         package = name if path.name == "__init__.py" else name.rpartition(".")[0]
         parents = [".".join(name.split(".")[:i]) for i in range(1, name.count(".") + 1)]
-        todo += parents + sorted(imported(ast.parse(source), package))
+        todo += parents + sorted(source_imports(source, package))
     return sorted(seen)
+
+
+@functools.cache
+def source_imports(source: str, package: str) -> frozenset[str]:
+    """`imported` for one file's source, parsed once per process: every model cached on disk and every notebook
+    key walks the package again. Keyed by the text itself, so an edited file is parsed anew."""
+    return frozenset(imported(ast.parse(source), package))
 
 
 def code(roots: Iterable[str]) -> str:
