@@ -34,6 +34,7 @@ from statsmodels.genmod.families import Poisson as PoissonFamily
 from statsmodels.genmod.generalized_linear_model import GLM
 
 from analysis import scalars, tables
+from analysis.fingerprint import cached
 
 LEVEL = 0.95
 CHECKED_QUARTERS = 4
@@ -194,8 +195,10 @@ def fit(repos: pl.DataFrame, as_of: str) -> Growth:
     return fit_quarters(quarterly(repos, as_of))
 
 
+@cached
 def fit_quarters(observed: pl.DataFrame) -> Growth:
-    """`fit` on given quarterly counts (quarter, t, created)."""
+    """`fit` on given quarterly counts (quarter, t, created); cached on disk, because the facts and notebook 03
+    fit the same counts, and the robustness checks refit parts of them."""
     y, t = observed["created"].to_numpy().astype(float), observed["t"].to_numpy()
     fits = [fit_one(y, t, "exponential"), fit_one(y, t, "decelerating"), segmented(y, t)]
     chosen = min(fits, key=lambda f: f.aic)
