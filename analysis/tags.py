@@ -76,11 +76,12 @@ def membership(sets: Sequence[Sequence[str]], parts: list[set[str]]) -> list[int
     return out
 
 
+@cached
 def compare_sets(
     sets: Sequence[Sequence[str]], seeds: Sequence[int] = SEEDS, rewirings: int = REWIRINGS
 ) -> tuple[nulls.NullComparison, list[set[str]]]:
     """Modularity of the tag graph's communities (over Louvain seeds) against rewired tag graphs, and the
-    communities of the first seed."""
+    communities of the first seed; cached on disk, keyed by the tags."""
     g = graph(sets)
     found = [best_partition(g, s) for s in seeds]
     null = [best_partition(graph(nulls.rewire(sets, seed=r)), seed=r)[1] for r in range(rewirings)]
@@ -115,9 +116,9 @@ def describe(
     return table.with_row_index("community", offset=1)
 
 
-@cached
 def communities(repos: pl.DataFrame, min_repos: int, exclude: tuple[str, ...]) -> TagCommunities:
-    """The tag communities of the repositories, against rewired tags; cached on disk."""
+    """The tag communities of the repositories, against rewired tags. The communities come from the model cache;
+    the curated tools among them are matched afresh, so an edit to the curated list always shows."""
     sets = kept_tags(repos, min_repos, exclude)
     null, parts = compare_sets(sets)
     curated = players.curated_tasks()

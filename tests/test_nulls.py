@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import polars as pl
 import pytest
 
-from analysis import cluster_null, nulls, tags, topic_null
+from analysis import cluster_null, nulls, players, tags, topic_null
 
 WORDS = [f"w{chr(97 + i)}{chr(97 + j)}" for i in range(3) for j in range(10)]  # 30 words, 3 blocks of 10
 
@@ -120,6 +121,25 @@ def test_tag_communities_name_their_denominator():
     first = table.row(0, named=True)
     assert (first["repos"], first["share"]) == (2, 2 / 5)  # of all five repositories, the untagged one included
     assert table["tasks"].to_list() == ["serving (1)", "version (1)"]
+
+
+def test_tag_communities_match_the_curated_list_as_it_is_now(tmp_path, monkeypatch):
+    """The communities are cached; the curated tools among them are not: an edit to the list shows at once."""
+    monkeypatch.setenv("MLOPS_PROJECT_ROOT", str(tmp_path))
+    listed = tmp_path / "curated.csv"
+    monkeypatch.setattr(players, "curated_tools_file", lambda: listed)
+    repos = pl.DataFrame(
+        {
+            "name": [f"repo{i}" for i in range(12)],
+            "owner_login": [f"owner{i}" for i in range(12)],
+            "topics": [["a", "b", "c"] if i % 2 else ["d", "e", "f"] for i in range(12)],
+        }
+    )
+    tasks = []
+    for task in ("serving", "monitoring"):
+        listed.write_text(f"name,type\nrepo1,{task}\n")
+        tasks.append(tags.communities(repos, 2, ()).communities["tasks"].to_list())
+    assert [task for found in tasks for task in found if task] == ["serving (1)", "monitoring (1)"]
 
 
 def test_tag_communities_do_not_depend_on_string_hashing():
