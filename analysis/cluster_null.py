@@ -23,7 +23,7 @@ from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
 from analysis import clusters, nulls
-from analysis.fingerprint import cached
+from analysis.fingerprint import cached_on
 
 SEEDS = (42, 43, 44, 45, 46)
 KS = range(2, 9)
@@ -60,9 +60,10 @@ def compare_features(x: np.ndarray, seeds: Sequence[int] = SEEDS) -> nulls.NullC
     return nulls.compare("best k-means silhouette", scores[: len(seeds)], scores[len(seeds) :])
 
 
-@cached
+@cached_on(*clusters.READS)
 def compare(repos: pl.DataFrame, as_of: str, seeds: Sequence[int] = SEEDS) -> nulls.NullComparison:
-    """The repositories' descriptive features against their permuted reference; cached on disk."""
+    """The repositories' descriptive features against their permuted reference; cached on disk, keyed by the
+    columns they are made from."""
     return compare_features(clusters.features(repos, as_of).select(clusters.DESCRIPTIVE).to_numpy(), seeds)
 
 

@@ -24,13 +24,16 @@ from sklearn.preprocessing import StandardScaler
 
 from analysis import scalars, tables
 from analysis.dates import YEAR_DAYS, years_since
-from analysis.fingerprint import cached
+from analysis.fingerprint import cached_on
 
 SEED = 42
 FLAGS = ("has_issues", "has_wiki", "has_pages", "has_discussions")
 DESCRIPTIVE = ("log_stars", "log_forks", "log_open_issues", "age_years", "years_since_push")
 FEATURES = (*DESCRIPTIVE, *FLAGS)
 VARIANCE_KEPT = 0.9
+#: The repositories' columns the features are made from: the models are keyed by these alone (a renamed
+#: repository, say, reuses them).
+READS = ("id", "stargazers_count", "forks_count", "open_issues_count", "created_at", "pushed_at", *FLAGS)
 
 
 #: Fewer repositories than this leave DBSCAN too few neighbours to find any density.
@@ -99,13 +102,13 @@ def dbscan(reduced: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
     return DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit_predict(reduced)
 
 
-@cached
+@cached_on(*READS)
 def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
     """PCA, then DBSCAN with eps at the k-distance knee, and k-means with k by silhouette; DBSCAN again
     over a sweep of eps, and silhouettes with and without the noise. `flags=False` leaves the has_* flags
     out of the features (the DESCRIPTIVE ones).
 
-    Neighbour searches use all cores; the result is cached on disk, keyed by its inputs.
+    Neighbour searches use all cores; the result is cached on disk, keyed by its inputs (READS of the repositories).
     """
     table = features(repos, as_of)
     names = FEATURES if flags else tuple(f for f in FEATURES if f not in FLAGS)
