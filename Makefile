@@ -84,9 +84,10 @@ site: $(INSTALLED)
 refresh: $(INSTALLED)
 	$(PY) -m analysis refresh $(if $(filter 1,$(ALLOW_INCOMPLETE)),--allow-incomplete)
 
-# Tests run on every core (pytest-xdist), each module's tests on one worker, which builds its fixtures once; the
-# modules in the order tests/conftest.py gives them (xdist would otherwise put those with the most tests first,
-# and the whole-report modules, which have few, last: one worker then ran them while the other idled).
+# Tests run on a worker per core and one more (pytest-xdist; `auto` is set in tests/conftest.py), each module's
+# tests on one worker, which builds its fixtures once; the modules in the order tests/conftest.py gives them
+# (xdist would otherwise put those with the most tests first, and the whole-report modules, which have few,
+# last: one worker then ran them while the other idled).
 TEST_WORKERS ?= auto
 test: $(INSTALLED)
 	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
