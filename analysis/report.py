@@ -156,11 +156,14 @@ RENDERS = (("paper.qmd", "html"), ("paper.qmd", "typst"), ("slides.qmd", "reveal
 
 
 def stage_project(folder: Path, root: Path, executed: list[Path], facts: dict[str, object]) -> None:
-    """A project Quarto can render: the documents, the executed notebooks, and the facts as metadata."""
+    """A project Quarto can render: the documents (their plain facts written in, `documents.inline`), the executed
+    notebooks, and the facts as metadata."""
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "notebooks").mkdir(parents=True)
     for name in STAGED_SOURCES:
-        if (root / name).exists():
+        if name in documents.DOCUMENTS:
+            (folder / name).write_text(documents.inline((root / name).read_text(), facts))
+        elif (root / name).exists():
             shutil.copy2(root / name, folder / name)
     for nb in executed:
         shutil.copy2(nb, folder / "notebooks" / nb.name)

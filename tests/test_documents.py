@@ -106,6 +106,27 @@ def test_conditions_resolve_like_quarto():
     assert doc.shown({"growth_supported": False}).body == "A no.\nwhy\n::: {.notes}\nkept\n:::\n"
 
 
+def test_plain_facts_are_written_in_where_quarto_would_put_them():
+    """The staged documents carry each plain fact's escaped text for its shortcode; code and Markdown facts keep
+    theirs (code would show the escapes; a Markdown fact is whole paragraphs), and nothing else changes."""
+    text = (
+        "Files {{< meta pattern >}} and `{{< meta pattern >}}`.\n\n{{< meta followup_paper >}}\n\n"
+        "```sh\necho {{< meta pattern >}}\n```\n{{< meta unknown >}}"
+    )
+    facts = {"pattern": "topic_*.json", "followup_paper": "**Gone:** 5%."}
+    assert documents.inline(text, facts) == (
+        "Files topic\\_\\*.json and `{{< meta pattern >}}`.\n\n{{< meta followup_paper >}}\n\n"
+        "```sh\necho {{< meta pattern >}}\n```\n{{< meta unknown >}}"
+    )
+    for doc in documents.DOCUMENTS:  # in the real documents, every other shortcode goes
+        source = (REPO / doc).read_text()
+        named = documents.read(REPO / doc).inline_names
+        staged = documents.inline(source, {name: f"value of {name}" for name in named})
+        in_code = {m.group(1) for code in documents.CODE.finditer(source) for m in documents.INLINE.finditer(code[0])}
+        kept = {m.group(1) for m in documents.INLINE.finditer(staged)}
+        assert kept == in_code | (named & set(metadata.MARKDOWN_FACTS)), doc
+
+
 def test_section_references_have_anchors():
     for doc in DOCS:
         assert doc.section_refs <= doc.section_anchors, doc.section_refs - doc.section_anchors
