@@ -412,12 +412,13 @@ def render_or_explain(
         quarto, reason = install_quarto(python)
     if not quarto:
         return False, reason
-    # The documents read the facts as metadata (`made` covers facts.json; analysis.metadata writes them).
+    # The documents read the facts as metadata and, written in, as text (`made` covers facts.json;
+    # analysis.metadata writes the metadata, analysis.documents writes the facts in).
     key = fingerprint.sha256(
         inputs,
         made,
         fingerprint.files((root / n for n in STAGED_SOURCES), root),
-        fingerprint.code(["analysis.metadata"]),
+        fingerprint.code(["analysis.documents"]),
         quarto_version(quarto),
     )
     once(
