@@ -82,6 +82,7 @@ def checkout_report() -> str:
 SLOWEST_FIRST = ("test_refresh.py", "test_report.py", "test_small_reports.py", "test_followup_report.py")
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without the plugin (-p no:xdist) pytest must not fail
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto` (`make test`): one worker more than there are cores. A worker often waits (on a report's
     kernels and Quarto starting, on Chromium, on the fake GitHub), so with a worker a core the cores idled at
