@@ -556,7 +556,7 @@ def growth_facts(repos: pl.DataFrame, as_of: str, missing: int) -> dict[str, Any
     ) | {"growth_growing": bool(trend.recent[1] > 0)}
 
 
-CONTENT_KEYS = ("content_summary", "learning_share", "learning_precision", "learning_recall")
+CONTENT_KEYS = ("content_summary", "learning_share", "content_sample", "learning_precision", "learning_recall")
 
 
 def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
@@ -574,6 +574,7 @@ def content_facts(repos: pl.DataFrame, labels: pl.DataFrame) -> dict[str, str]:
         (
             content.summary(shares, present),
             pct(shares.filter(pl.col("content_type") == "learning")["share"][0]),
+            f"{present:,}",  # the shares' denominator: the hand-labelled repositories this snapshot holds
             num(held["precision"]),
             num(held["recall"]),
         ),
