@@ -130,7 +130,7 @@ def inline(text: str, facts: dict[str, Any]) -> str:
     """A document with each plain fact's text in place of its `{{< meta name >}}`, as Quarto puts it there.
 
     Pandoc reads these shortcodes slowly: the paper, with 108 of them, took 2.0 s to parse, 0.4 s with them
-    replaced, and Quarto parses a document more than once (its PDF rendered in 7.8 CPU-s instead of 14.4, with the
+    replaced, and Quarto parses a document more than once (its PDF rendered in 8.0 CPU-s instead of 11.7, with the
     same text). The text is the metadata's (`metadata.plain`: escaped, so it reads as written). Left as shortcodes:
     those in code, where the escapes would show, and the Markdown facts, which are whole paragraphs. The metadata
     file is written all the same, for the `when-meta` switches and the shortcodes left.

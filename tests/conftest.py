@@ -93,7 +93,7 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Unit-test modules first (quick feedback), then the whole-report modules, slowest first, then the rest: the
-    two test workers (`make test`, which keeps this order) share the long modules early and end together."""
+    test workers (`make test`, which keeps this order) share the long modules early and end together."""
     heavy = {name: i for i, name in enumerate(SLOWEST_FIRST, 1)}
     integration = {
         item.path for item in items if item.get_closest_marker("integration") or item.get_closest_marker("notebooks")
