@@ -18,9 +18,6 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 from joblib import Parallel, delayed
-from sklearn.cluster import KMeans
-from sklearn.metrics import silhouette_score
-from sklearn.preprocessing import StandardScaler
 
 from analysis import clusters, nulls
 from analysis.fingerprint import cached_on
@@ -31,6 +28,9 @@ KS = range(2, 9)
 
 def best_silhouette(x: np.ndarray, seed: int) -> tuple[int, float]:
     """k-means' number of clusters with the highest silhouette over KS, and that silhouette."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     scores = {
         k: float(silhouette_score(x, KMeans(k, n_init=4, random_state=seed).fit_predict(x), random_state=seed))
         for k in KS
@@ -50,6 +50,8 @@ def permuted(x: np.ndarray, seed: int) -> np.ndarray:
 
 def compare_features(x: np.ndarray, seeds: Sequence[int] = SEEDS) -> nulls.NullComparison:
     """k-means' best silhouette on the standardised `x` (one k-means seed each) against its permuted reference."""
+    from sklearn.preprocessing import StandardScaler
+
     scaled = StandardScaler().fit_transform(x)
     # Threads, not processes: k-means and the silhouette run in native code, and process workers would each
     # import scikit-learn first (twice the CPU time, measured on 200 and 1,000 rows, for the same result).

@@ -16,11 +16,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import polars as pl
-from sklearn.cluster import DBSCAN, KMeans
-from sklearn.decomposition import PCA
-from sklearn.metrics import silhouette_score
-from sklearn.neighbors import NearestNeighbors
-from sklearn.preprocessing import StandardScaler
 
 from analysis import scalars, tables
 from analysis.dates import YEAR_DAYS, years_since
@@ -95,10 +90,14 @@ class Clustering:
 
 def silhouette(reduced: np.ndarray, labels: np.ndarray) -> float | None:
     """Silhouette of the labelling; None with fewer than two groups."""
+    from sklearn.metrics import silhouette_score
+
     return float(silhouette_score(reduced, labels)) if len(set(labels)) > 1 else None
 
 
 def dbscan(reduced: np.ndarray, eps: float, min_samples: int) -> np.ndarray:
+    from sklearn.cluster import DBSCAN
+
     return DBSCAN(eps=eps, min_samples=min_samples, n_jobs=-1).fit_predict(reduced)
 
 
@@ -110,6 +109,12 @@ def cluster(repos: pl.DataFrame, as_of: str, flags: bool = True) -> Clustering:
 
     Neighbour searches use all cores; the result is cached on disk, keyed by its inputs (READS of the repositories).
     """
+    from sklearn.cluster import KMeans
+    from sklearn.decomposition import PCA
+    from sklearn.metrics import silhouette_score
+    from sklearn.neighbors import NearestNeighbors
+    from sklearn.preprocessing import StandardScaler
+
     table = features(repos, as_of)
     names = FEATURES if flags else tuple(f for f in FEATURES if f not in FLAGS)
     scaled = StandardScaler().fit_transform(table.select(names).to_numpy())

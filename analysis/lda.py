@@ -15,18 +15,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import polars as pl
 from joblib import Parallel, delayed
 from scipy import sparse
-from sklearn.decomposition import LatentDirichletAllocation
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
-from sklearn.model_selection import train_test_split
 
-from analysis.batch_lda import BatchLDA
 from analysis.fingerprint import cached_on
 from analysis.text import clean, merge_inflections
+
+if TYPE_CHECKING:
+    from sklearn.decomposition import LatentDirichletAllocation
 
 SEED = 42
 #: Seeds of the LDA fits each grid point is averaged over (the first also fits the final model).
@@ -62,6 +62,8 @@ def vectorize(
 ) -> tuple[sparse.csr_matrix, np.ndarray]:
     """Term counts; the topic's own stop words (words its descriptions share by construction, held in
     notebook 03's parameters) go too, beside English ones."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, CountVectorizer
+
     vectorizer = CountVectorizer(
         stop_words=sorted(ENGLISH_STOP_WORDS | set(domain_stop_words)),
         min_df=5,
@@ -91,6 +93,8 @@ def npmi_coherence(binary: sparse.csr_matrix, top: np.ndarray) -> float:
 
 def fit(counts: sparse.csr_matrix, k: int, seed: int = SEED) -> LatentDirichletAllocation:
     """scikit-learn's batch variational LDA, its E-step vectorised (`BatchLDA`: same fit, a third of the time)."""
+    from analysis.batch_lda import BatchLDA
+
     return BatchLDA(n_components=k, learning_method="batch", max_iter=25, random_state=seed).fit(counts)
 
 
@@ -157,6 +161,8 @@ def choose(
     The fits are independent, so they run on all cores (each with the same seed as when fitted
     one by one); the result is cached on disk, keyed by its inputs: the descriptions, not the rest.
     """
+    from sklearn.model_selection import train_test_split
+
     docs = documents(repos)
     counts, vocab = vectorize(docs["text"].to_list(), domain_stop_words)
     binary = (counts > 0).astype(np.int32).tocsr()

@@ -137,3 +137,14 @@ def test_reading_notebooks_compiles_no_iri_grammars():
     )
     shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
     assert shown.stdout.strip() == "[]"
+
+
+def test_scikit_learn_is_imported_only_to_fit_a_model():
+    """The facts and every notebook import the package's model modules; scikit-learn (a second of CPU) loads
+    only when a clustering or topic model is fitted, not in a kernel or report that fits none of them."""
+    code = (
+        "import sys, analysis.facts, analysis.clusters, analysis.cluster_null, analysis.lda, analysis.topic_null;"
+        " print('sklearn' in sys.modules)"
+    )
+    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
+    assert shown.stdout.strip() == "False"

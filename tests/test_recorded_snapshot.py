@@ -120,11 +120,12 @@ def test_batch_lda_fits_as_scikit_learn_does(built, k, seed):
     from sklearn.decomposition import LatentDirichletAllocation
 
     from analysis import lda, parameters
+    from analysis.batch_lda import BatchLDA
 
     texts = lda.documents(built[0])["text"].to_list()
     counts, _ = lda.vectorize(texts, parameters.of_notebooks()["domain_stop_words"])
     options = {"n_components": k, "learning_method": "batch", "max_iter": 25, "random_state": seed}
-    ours, theirs = lda.BatchLDA(**options).fit(counts), LatentDirichletAllocation(**options).fit(counts)
+    ours, theirs = BatchLDA(**options).fit(counts), LatentDirichletAllocation(**options).fit(counts)
     np.testing.assert_allclose(ours.components_, theirs.components_, rtol=1e-5)
     np.testing.assert_allclose(ours.transform(counts), theirs.transform(counts), atol=1e-5)
     assert (lda.top_term_indices(ours) == lda.top_term_indices(theirs)).all()
