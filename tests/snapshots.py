@@ -109,7 +109,7 @@ TOPICS = ("machine-learning", "deep-learning", "airflow", "etl", "python", "spar
 
 
 def planted_cohort(
-    n: int, followed_on: dt.date, as_of: str = "2023-01-19", seed: int = 3
+    n: int, followed_on: dt.date, as_of: str = "2023-01-19", seed: int = 3, topics: tuple[str, ...] = TOPICS
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A snapshot's search items, and the same repositories as the fake GitHub serves them on `followed_on`.
 
@@ -119,6 +119,7 @@ def planted_cohort(
     longer tagged `mlops`, every 3rd has a release; stars grow with activity. (Deleting some is the
     fake's `deleted`.) Only every 8th has a description: fewer than topic models need, which the cohort's
     tests (following it up) do not look at, and which would cost each of their reports its LDA grid.
+    Each carries `mlops` and two of `topics` (all of them, if fewer).
     """
     rng = random.Random(seed)
     snapshot_day = dt.datetime.fromisoformat(as_of).replace(tzinfo=dt.UTC)
@@ -141,7 +142,7 @@ def planted_cohort(
             description=words if i % 8 == 0 else None,
             owner={"login": f"owner{i}", "id": i, "type": owner_type},
             language=rng.choice(("Python", "Jupyter Notebook", "Go")),
-            topics=["mlops", *rng.sample(TOPICS, 2)],
+            topics=["mlops", *rng.sample(topics, min(2, len(topics)))],
         )
         items.append(item)
         later = {

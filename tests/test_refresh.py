@@ -1,13 +1,19 @@
 """`make refresh` end to end: twice against the fake GitHub, a week apart, with repositories created,
 deleted, renamed, archived and re-tagged in between; the second run is killed once during its collection
 and resumed. The second site must hold the planted numbers in its comparison and "Where are they now?",
-and pass the site checks in Chromium. Also: an incomplete snapshot is not published."""
+and pass the site checks in Chromium. Also: an incomplete snapshot is not published.
+
+The two reports are also the suite's rendered reports other than the checkout's, each passing every render
+check (`tests/test_rendered.py`): the first, whose cohort carries no topic but the one that selects it and few
+descriptions, renders the sentences of the analyses it cannot support; the second renders the follow-up.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +23,7 @@ from typing import Any
 
 import pytest
 import site_check
-from conftest import missing_tool, quarto, with_quarto_on_path
+from conftest import REPO, missing_tool, quarto, with_quarto_on_path
 from fake_github import FakeGitHub
 from snapshots import planted_cohort, repo_item
 from test_report import without_quarto
@@ -39,8 +45,9 @@ def served(repo: dict[str, Any]) -> dict[str, Any]:
 
 
 def week(n: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[int]]:
-    """The repositories on the first date and on the second, and the ids deleted in between."""
-    items, later = planted_cohort(n, dt.date.fromisoformat(SECOND), as_of=FIRST)
+    """The repositories on the first date and on the second, and the ids deleted in between. They carry no topic
+    but `mlops`, so that the tag communities and the DataOps comparison fall short too."""
+    items, later = planted_cohort(n, dt.date.fromisoformat(SECOND), as_of=FIRST, topics=())
     untagged = [  # on the first date these carry other topics; by the second they took `mlops`
         repo_item(5000 + k, topics=["python"], created_at="2022-05-05T00:00:00Z") for k in range(TAGGED)
     ]
@@ -102,7 +109,9 @@ def killed_during_collection(env: dict[str, str], snapshot: Path) -> None:
 
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
-    """Two refreshes a week apart (the second killed once, then resumed); the project folder."""
+    """Two refreshes a week apart (the second killed once, then resumed): the project folder, the first site's
+    landing page, a copy of the first report's outputs and facts (the second overwrites them), the deleted ids, the
+    second run's console output."""
     quarto()  # skipped (failed under CI) without Quarto
     root = tmp_path_factory.mktemp("living")
     first, second, deleted = week(N)
@@ -110,30 +119,76 @@ def refreshed(tmp_path_factory):
         done = refresh(environment(root, fake, FIRST))
         assert done.returncode == 0, done.stderr[-3000:]
     first_site = (root / "_site" / "index.html").read_text()
+    first_output = shutil.copytree(root / "_output", tmp_path_factory.mktemp("first") / "_output")
+    shutil.copy(root / "data" / "processed" / FIRST / "facts.json", first_output / "facts.json")
     with FakeGitHub(second, delay=0.05) as fake:
         env = environment(root, fake, SECOND)
         killed_during_collection(env, root / "data" / "raw" / SECOND)
         fake.delay = 0
         done = refresh(env)
         assert done.returncode == 0, done.stderr[-3000:]
-    return root, first_site, deleted, done.stderr
+    return root, first_site, first_output, deleted, done.stdout + done.stderr
+
+
+def render_checks(root: Path, out: Path) -> None:
+    """Every check of `tests/test_rendered.py` on the rendered outputs in `out`, required to run."""
+    checks = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "tests" / "test_rendered.py")],
+        env={**without_quarto(root), "RENDER_CHECKS": "required", config.OUTPUT_ENV: str(out)},
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert checks.returncode == 0, checks.stdout[-4000:]
 
 
 def test_first_site_has_nothing_to_compare(refreshed):
-    _, first_site, _, _ = refreshed
+    _, first_site, _, _, _ = refreshed
     assert f"as of {FIRST}" in first_site and "Since the snapshot of" not in first_site
 
 
+#: The analyses the first snapshot cannot support: few descriptions, no hand labels, one topic.
+SHORT = ("topics", "content", "separation", "tags")
+
+
+def test_first_report_renders_what_it_cannot_analyse_and_reads_right(refreshed):
+    """Too few descriptions for topics, no hand labels, no topic but `mlops`: the rendered paper and deck pass
+    every render check, each analysis that falls short says so in a sentence, and no sentence is left with a hole."""
+    root, _, first_output, _, _ = refreshed
+    facts = json.loads((first_output / "facts.json").read_text())
+    assert not any(facts[f"{name}_supported"] for name in SHORT)  # so the shortfalls are rendered
+    render_checks(root, first_output)
+    paper = (first_output / "paper.html").read_text()
+    # Pandoc curls apostrophes, so each shortfall is looked for up to its colon.
+    assert all(facts[f"{name}_shortfall"].split(":")[0] in paper for name in SHORT)
+
+
 def test_second_run_resumed_and_used_both_snapshots(refreshed):
-    root, _, _, output = refreshed
+    root, _, _, _, output = refreshed
     assert sorted(p.name for p in (root / "data" / "raw").iterdir()) == [FIRST, SECOND]
     assert "refresh 2/4 following the repositories of " + FIRST in output
     manifest = json.loads((root / "data" / "followup" / FIRST / "followup.json").read_text())
     assert manifest["followed_on"] == SECOND
 
 
+def test_second_report_renders_the_follow_up_and_reads_right(refreshed):
+    """The section, rendered in the paper and the deck, and every render check on the second report."""
+    root, _, _, _, output = refreshed
+    out = root / "_output"
+    assert "Report:" in output
+    html = (out / "paper.html").read_text()
+    assert "Where are they now?" in html and "Kaplan–Meier curves fitted on the snapshot alone" in html
+    assert "still maintained" in (out / "slides.html").read_text()
+    render_checks(root, out)
+    # The section's PDF page as an image, kept for a person to look at (FOLLOWUP_IMAGES=folder).
+    keep = os.environ.get("FOLLOWUP_IMAGES")
+    if keep and shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "paper.pdf"), f"{keep}/paper"], check=True)
+
+
 def test_second_site_holds_the_planted_numbers(refreshed):
-    root, _, deleted, _ = refreshed
+    root, _, _, deleted, _ = refreshed
     untagged = {i for i in range(1, N + 1) if i % 25 == 0}
     left = len(deleted | untagged)
     facts = json.loads((root / "data" / "processed" / SECOND / "facts.json").read_text())
@@ -156,7 +211,7 @@ def test_second_site_holds_the_planted_numbers(refreshed):
 
 
 def test_second_site_reads_right_in_a_browser(refreshed):
-    root, _, _, _ = refreshed
+    root, _, _, _, _ = refreshed
     if not site_check.CHROMIUM.exists():
         missing_tool(f"no Chromium at {site_check.CHROMIUM} (Debian: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
