@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,11 +108,41 @@ def killed_during_collection(env: dict[str, str], snapshot: Path) -> None:
         process.wait()
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """The project after two refreshes a week apart, and what was kept of the first week (the second overwrites
+    its outputs). The render checks of each report run in the background while the module goes on (the second
+    week; the site's checks in Chromium): a worker would otherwise wait for them one after another."""
+
+    root: Path
+    first_site: str  # the first site's landing page
+    first_output: Path  # a copy of the first report's outputs, and its facts.json
+    deleted: set[int]  # the ids deleted between the two dates
+    output: str  # the second run's console output
+    first_checks: subprocess.Popen[str]
+    second_checks: subprocess.Popen[str]
+
+
+def start_render_checks(root: Path, out: Path) -> subprocess.Popen[str]:
+    """Every check of `tests/test_rendered.py` on the rendered outputs in `out`, required to run."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "tests" / "test_rendered.py")],
+        env={**without_quarto(root), "RENDER_CHECKS": "required", config.OUTPUT_ENV: str(out)},
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def passed(checks: subprocess.Popen[str]) -> None:
+    output, _ = checks.communicate(timeout=900)
+    assert checks.returncode == 0, output[-4000:]
+
+
 @pytest.fixture(scope="module")
 def refreshed(tmp_path_factory):
-    """Two refreshes a week apart (the second killed once, then resumed): the project folder, the first site's
-    landing page, a copy of the first report's outputs and facts (the second overwrites them), the deleted ids, the
-    second run's console output."""
+    """Two refreshes a week apart (the second killed once, then resumed)."""
     quarto()  # skipped (failed under CI) without Quarto
     root = tmp_path_factory.mktemp("living")
     first, second, deleted = week(N)
@@ -121,31 +152,29 @@ def refreshed(tmp_path_factory):
     first_site = (root / "_site" / "index.html").read_text()
     first_output = shutil.copytree(root / "_output", tmp_path_factory.mktemp("first") / "_output")
     shutil.copy(root / "data" / "processed" / FIRST / "facts.json", first_output / "facts.json")
-    with FakeGitHub(second, delay=0.05) as fake:
-        env = environment(root, fake, SECOND)
-        killed_during_collection(env, root / "data" / "raw" / SECOND)
-        fake.delay = 0
-        done = refresh(env)
-        assert done.returncode == 0, done.stderr[-3000:]
-    return root, first_site, first_output, deleted, done.stdout + done.stderr
-
-
-def render_checks(root: Path, out: Path) -> None:
-    """Every check of `tests/test_rendered.py` on the rendered outputs in `out`, required to run."""
-    checks = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(REPO / "tests" / "test_rendered.py")],
-        env={**without_quarto(root), "RENDER_CHECKS": "required", config.OUTPUT_ENV: str(out)},
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    assert checks.returncode == 0, checks.stdout[-4000:]
+    first_checks = start_render_checks(root, first_output)
+    try:
+        with FakeGitHub(second, delay=0.05) as fake:
+            env = environment(root, fake, SECOND)
+            killed_during_collection(env, root / "data" / "raw" / SECOND)
+            fake.delay = 0
+            done = refresh(env)
+            assert done.returncode == 0, done.stderr[-3000:]
+        second_checks = start_render_checks(root, root / "_output")
+        try:
+            yield Refreshed(
+                root, first_site, first_output, deleted, done.stdout + done.stderr, first_checks, second_checks
+            )
+        finally:
+            second_checks.kill()
+            second_checks.communicate()
+    finally:
+        first_checks.kill()
+        first_checks.communicate()
 
 
 def test_first_site_has_nothing_to_compare(refreshed):
-    _, first_site, _, _, _ = refreshed
-    assert f"as of {FIRST}" in first_site and "Since the snapshot of" not in first_site
+    assert f"as of {FIRST}" in refreshed.first_site and "Since the snapshot of" not in refreshed.first_site
 
 
 #: The analyses the first snapshot cannot support: few descriptions, no hand labels, one topic.
@@ -155,40 +184,24 @@ SHORT = ("topics", "content", "separation", "tags")
 def test_first_report_renders_what_it_cannot_analyse_and_reads_right(refreshed):
     """Too few descriptions for topics, no hand labels, no topic but `mlops`: the rendered paper and deck pass
     every render check, each analysis that falls short says so in a sentence, and no sentence is left with a hole."""
-    root, _, first_output, _, _ = refreshed
-    facts = json.loads((first_output / "facts.json").read_text())
+    facts = json.loads((refreshed.first_output / "facts.json").read_text())
     assert not any(facts[f"{name}_supported"] for name in SHORT)  # so the shortfalls are rendered
-    render_checks(root, first_output)
-    paper = (first_output / "paper.html").read_text()
+    passed(refreshed.first_checks)
+    paper = (refreshed.first_output / "paper.html").read_text()
     # Pandoc curls apostrophes, so each shortfall is looked for up to its colon.
     assert all(facts[f"{name}_shortfall"].split(":")[0] in paper for name in SHORT)
 
 
 def test_second_run_resumed_and_used_both_snapshots(refreshed):
-    root, _, _, _, output = refreshed
+    root = refreshed.root
     assert sorted(p.name for p in (root / "data" / "raw").iterdir()) == [FIRST, SECOND]
-    assert "refresh 2/4 following the repositories of " + FIRST in output
+    assert "refresh 2/4 following the repositories of " + FIRST in refreshed.output
     manifest = json.loads((root / "data" / "followup" / FIRST / "followup.json").read_text())
     assert manifest["followed_on"] == SECOND
 
 
-def test_second_report_renders_the_follow_up_and_reads_right(refreshed):
-    """The section, rendered in the paper and the deck, and every render check on the second report."""
-    root, _, _, _, output = refreshed
-    out = root / "_output"
-    assert "Report:" in output
-    html = (out / "paper.html").read_text()
-    assert "Where are they now?" in html and "Kaplan–Meier curves fitted on the snapshot alone" in html
-    assert "still maintained" in (out / "slides.html").read_text()
-    render_checks(root, out)
-    # The section's PDF page as an image, kept for a person to look at (FOLLOWUP_IMAGES=folder).
-    keep = os.environ.get("FOLLOWUP_IMAGES")
-    if keep and shutil.which("pdftoppm"):
-        subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "paper.pdf"), f"{keep}/paper"], check=True)
-
-
 def test_second_site_holds_the_planted_numbers(refreshed):
-    root, _, _, deleted, _ = refreshed
+    root, deleted = refreshed.root, refreshed.deleted
     untagged = {i for i in range(1, N + 1) if i % 25 == 0}
     left = len(deleted | untagged)
     facts = json.loads((root / "data" / "processed" / SECOND / "facts.json").read_text())
@@ -211,7 +224,7 @@ def test_second_site_holds_the_planted_numbers(refreshed):
 
 
 def test_second_site_reads_right_in_a_browser(refreshed):
-    root, _, _, _, _ = refreshed
+    root = refreshed.root
     if not site_check.CHROMIUM.exists():
         missing_tool(f"no Chromium at {site_check.CHROMIUM} (Debian: apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -222,6 +235,21 @@ def test_second_site_reads_right_in_a_browser(refreshed):
         found = site_check.problems(browser, root / "_site", Path(keep) if keep else None)
         browser.close()
     assert not found, "\n".join(found[:30])
+
+
+def test_second_report_renders_the_follow_up_and_reads_right(refreshed):
+    """The section, rendered in the paper and the deck, and every render check on the second report (after the
+    site's checks, which run beside them)."""
+    out = refreshed.root / "_output"
+    assert "Report:" in refreshed.output
+    html = (out / "paper.html").read_text()
+    assert "Where are they now?" in html and "Kaplan–Meier curves fitted on the snapshot alone" in html
+    assert "still maintained" in (out / "slides.html").read_text()
+    passed(refreshed.second_checks)
+    # The section's PDF page as an image, kept for a person to look at (FOLLOWUP_IMAGES=folder).
+    keep = os.environ.get("FOLLOWUP_IMAGES")
+    if keep and shutil.which("pdftoppm"):
+        subprocess.run(["pdftoppm", "-png", "-r", "60", str(out / "paper.pdf"), f"{keep}/paper"], check=True)
 
 
 def test_an_incomplete_snapshot_is_not_published(tmp_path):
