@@ -79,7 +79,13 @@ def checkout_report() -> str:
 
 
 #: The modules that run whole reports, slowest first (as measured in CI).
-SLOWEST_FIRST = ("test_refresh.py", "test_report.py", "test_small_reports.py", "test_followup_report.py")
+SLOWEST_FIRST = (
+    "test_refresh.py",
+    "test_edited_report.py",
+    "test_report.py",
+    "test_small_reports.py",
+    "test_followup_report.py",
+)
 
 
 @pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: without the plugin (-p no:xdist) pytest must not fail
