@@ -9,6 +9,9 @@ independently. That keeps the features' correlations and each axis' distribution
 included, which a uniform reference would count as clusters), and destroys any grouping that lies
 across axes. The score is k-means' best silhouette over k = 2 to 8, on the data and on one
 reference per seed.
+
+scikit-learn is imported inside the functions that fit (a second of CPU): every notebook kernel and report
+imports this module, and most fit nothing (the models are cached, or the snapshot is too small).
 """
 
 from __future__ import annotations

@@ -8,6 +8,9 @@ Binary flags, standardised, put gaps between their combinations that no continuo
 has, so density clusters with them are flag combinations whatever the flags mean: the study
 clusters the DESCRIPTIVE features, and judges them against a null reference (`cluster_null`);
 the model with the flags is shown only beside it, in the robustness table.
+
+scikit-learn is imported inside the functions that fit (a second of CPU): every notebook kernel and report
+imports this module, and most fit nothing (the models are cached, or the snapshot is too small).
 """
 
 from __future__ import annotations

@@ -9,6 +9,9 @@ with the lowest held-out perplexity (also averaged over seeds) is chosen. Cohere
 cannot see a topic that is missing (too few topics leave one's terms out of every top-10,
 and the rest stay coherent), which perplexity does; alone, perplexity keeps falling or rising
 monotonically on short texts, so it only breaks coherence's ties.
+
+scikit-learn is imported inside the functions that fit (a second of CPU): every notebook kernel and report
+imports this module, and most fit nothing (the models are cached, or the snapshot is too small).
 """
 
 from __future__ import annotations
