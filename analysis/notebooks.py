@@ -11,11 +11,15 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+from traitlets.config import Config
 
 from analysis import atomic, captions, parameters
 
 #: The project's Jupyter kernel, registered by make (ipykernel install --name).
 KERNEL = "mlops-ecosystem"
+#: CurveZMQ encryption of the sockets between the report and its kernels: the kernelspec ipykernel installs
+#: declares it supports it, and without it every kernel warns that code and outputs travel in plain text.
+KERNEL_CONFIG = Config({"KernelManager": {"transport_encryption": "auto"}})
 LABEL = re.compile(r"^#\|\s*label:\s*(\S+)\s*$", re.MULTILINE)
 FIGURE_MIME = ("image/png", "image/svg+xml")
 TABLE_MIME = ("text/markdown", "text/html")
@@ -54,6 +58,7 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
             timeout=timeout,
             kernel_name=KERNEL,
             resources={"metadata": {"path": str(src.parent)}},
+            config=KERNEL_CONFIG,
         ).execute(env={**os.environ, **env, captions.OFF_ENV: "1"})
     except CellExecutionError as e:
         raise NotebookError(f"{src.name}, cell {failed_cell(nb)}: {e.ename}: {e.evalue}") from None
