@@ -127,6 +127,11 @@ def test_ci_and_pre_commit_run_every_check_on_all_code():
     assert [h["entry"] for h in hooks] == ["make lint"]
 
 
+def fresh_python(code: str) -> subprocess.CompletedProcess[str]:
+    """`code` run by a new Python process in the checkout: what it imports is what a report or kernel imports."""
+    return subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
+
+
 def test_reading_notebooks_compiles_no_iri_grammars():
     """Where the package is imported first (every report, kernel and test process), nbformat still validates
     notebooks, without jsonschema's IRI checker and the Lark grammars it compiles on import (analysis/__init__.py)."""
@@ -135,7 +140,7 @@ def test_reading_notebooks_compiles_no_iri_grammars():
         " nbformat.validate(nbformat.read('notebooks/02-eda.ipynb', as_version=4));"
         " print(sorted(m for m in ('rfc3987_syntax', 'lark') if sys.modules.get(m)))"
     )
-    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
+    shown = fresh_python(code)
     assert shown.stdout.strip() == "[]"
 
 
@@ -146,7 +151,7 @@ def test_scikit_learn_is_imported_only_to_fit_a_model():
         "import sys, analysis.facts, analysis.clusters, analysis.cluster_null, analysis.lda, analysis.topic_null;"
         " print('sklearn' in sys.modules)"
     )
-    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
+    shown = fresh_python(code)
     assert shown.stdout.strip() == "False"
 
 
@@ -158,10 +163,10 @@ def test_report_kernels_talk_over_encrypted_sockets(tmp_path):
     src = tmp_path / "one.ipynb"
     nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")]), src)
     code = (
-        "import sys; from pathlib import Path; from analysis import notebooks;"
+        "from pathlib import Path; from analysis import notebooks;"
         f" nb = notebooks.execute(Path({str(src)!r}), Path({str(tmp_path / 'out.ipynb')!r}), {{}});"
         " print(nb.cells[0].outputs[0]['text'].strip())"
     )
-    shown = subprocess.run([sys.executable, "-c", code], cwd=REPO, check=True, capture_output=True, text=True)
+    shown = fresh_python(code)
     assert shown.stdout.strip() == "42"
     assert "without encryption" not in shown.stderr, shown.stderr
