@@ -13,7 +13,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from traitlets.config import Config
 
-from analysis import atomic, captions, parameters
+from analysis import atomic, captions, kernels, parameters
 
 #: The project's Jupyter kernel, registered by make (ipykernel install --name).
 KERNEL = "mlops-ecosystem"
@@ -59,6 +59,7 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
             kernel_name=KERNEL,
             resources={"metadata": {"path": str(src.parent)}},
             config=KERNEL_CONFIG,
+            kernel_manager_class=kernels.ForkedKernelManager,
         ).execute(env={**os.environ, **env, captions.OFF_ENV: "1"})
     except CellExecutionError as e:
         raise NotebookError(f"{src.name}, cell {failed_cell(nb)}: {e.ename}: {e.evalue}") from None

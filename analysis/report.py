@@ -106,6 +106,10 @@ def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str]
 
     # Those that read the facts last: they would wait for them.
     stale.sort(key=lambda job: reads_facts(job[2]))
+    if stale:
+        from analysis import kernels
+
+        kernels.preload(m for job in stale for m in fingerprint.notebook_imports(fingerprint.code_cells(job[2])) or ())
     with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
         for future in [pool.submit(run_one, *job) for job in stale]:
             future.result()

@@ -153,20 +153,3 @@ def test_scikit_learn_is_imported_only_to_fit_a_model():
     )
     shown = fresh_python(code)
     assert shown.stdout.strip() == "False"
-
-
-def test_report_kernels_talk_over_encrypted_sockets(tmp_path):
-    """The report's kernels run with CurveZMQ keys (analysis.notebooks.KERNEL_CONFIG): they compute as before, and
-    none warns that code and outputs travel over TCP in plain text."""
-    import nbformat
-
-    src = tmp_path / "one.ipynb"
-    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")]), src)
-    code = (
-        "from pathlib import Path; from analysis import notebooks;"
-        f" nb = notebooks.execute(Path({str(src)!r}), Path({str(tmp_path / 'out.ipynb')!r}), {{}});"
-        " print(nb.cells[0].outputs[0]['text'].strip())"
-    )
-    shown = fresh_python(code)
-    assert shown.stdout.strip() == "42"
-    assert "without encryption" not in shown.stderr, shown.stderr
