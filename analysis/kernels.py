@@ -18,6 +18,7 @@ guard its main code with `if __name__ == "__main__":` (the fork server's childre
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import os
 import sys
@@ -30,6 +31,8 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_client.provisioning import LocalProvisioner
 
+from analysis import fingerprint
+
 FORKS = sys.platform == "linux"
 PACKAGE = __name__.split(".")[0]
 #: What every kernel imports before running a cell.
@@ -39,8 +42,39 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _forkserver = multiprocessing.get_context("forkserver") if FORKS else None
 
 
+def preloads(notebooks: Iterable[Path]) -> list[str]:
+    """What the notebooks' kernels import before they compute, outside the project's package: the modules their
+    cells, and the package files those import, import at module level (and `module.name` for each
+    `from module import name`, in case it is a module). Read from the source, not by importing the package:
+    the fork server must run none of its code, because a polars query run there would leave each forked
+    kernel a thread pool whose threads it does not have, and the kernel would hang on its first query."""
+    cells = [fingerprint.IPYTHON_LINE.sub("", c) for notebook in notebooks for c in fingerprint.code_cells(notebook)]
+    own = fingerprint.notebook_imports(cells)
+    files = fingerprint.closure(own) if own is not None else sorted(fingerprint.PACKAGE_DIR.rglob("*.py"))
+    names: set[str] = set()
+    for source in [*cells, *(f.read_text() for f in files)]:
+        names |= module_level_imports(source)
+    return sorted(n for n in names if n.split(".")[0] not in (fingerprint.PACKAGE, "__future__"))
+
+
+def module_level_imports(source: str) -> set[str]:
+    """The modules a source imports at module level (not in functions, nor under `if TYPE_CHECKING:`)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names |= {a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            names |= {node.module, *(f"{node.module}.{a.name}" for a in node.names)}
+    return names
+
+
 def preload(modules: Iterable[str]) -> None:
-    """Have the fork server import `modules` (and ipykernel) when it starts, before the first kernel."""
+    """Have the fork server import `modules` (and ipykernel) when it starts, before the first kernel; a name
+    that is not a module is passed over."""
     if _forkserver is not None:
         _forkserver.set_forkserver_preload([*KERNEL_MODULES, *sorted(set(modules))])
 

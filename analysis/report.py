@@ -109,7 +109,7 @@ def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str]
     if stale:
         from analysis import kernels
 
-        kernels.preload(m for job in stale for m in fingerprint.notebook_imports(fingerprint.code_cells(job[2])) or ())
+        kernels.preload(kernels.preloads(job[2] for job in stale))
     with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
         for future in [pool.submit(run_one, *job) for job in stale]:
             future.result()

@@ -134,3 +134,12 @@ def test_only_this_interpreter_running_ipykernel_is_forked():
     assert kernels.launcher_arguments([python, "-m", "other_kernel", "-f", "c.json"]) is None
     assert kernels.launcher_arguments(["/opt/elsewhere/python", *launch]) is None
     assert kernels.launcher_arguments(["julia", "-i", "kernel.jl", "c.json"]) is None
+
+
+def test_the_fork_server_preloads_what_kernels_import_and_none_of_the_package():
+    """Read from the source: the libraries the notebooks and the package files they import import at module level,
+    never the package itself (its code is not to run in the fork server), nor what only the report imports."""
+    names = set(kernels.preloads(sorted((REPO / "notebooks").glob("[0-9][0-9]-*.ipynb"))))
+    assert {"polars", "plotnine", "networkx", "scipy.stats", "statsmodels.duration.hazard_regression"} <= names
+    assert not any(n == "analysis" or n.startswith("analysis.") for n in names)
+    assert "nbclient" not in names and "jupyter_client" not in names
