@@ -3,12 +3,13 @@
 A kernel started the usual way is a new Python that imports ipykernel, polars, plotnine, SciPy and
 statsmodels before its first cell computes anything: 1 to 3.5 CPU-seconds a kernel, more than a report
 on a small snapshot spends on its analyses. `make report` starts its kernels from Python's fork server
-(`multiprocessing`, start method "forkserver"), which imports those once for the report's kernels.
+(`multiprocessing`, start method "forkserver"), which imports those once for the report's kernels: the
+libraries the notebooks import, read from their source, and none of the project's own code.
 
 Each kernel is otherwise the one its kernelspec names: the same interpreter running `ipykernel_launcher`
 with the environment and working folder jupyter_client gives it, in a session of its own, exiting with
-its parent (the fork server, which exits with the report). The project's own package is dropped from the
-forked process, so the kernel's cells import it afresh and read the environment it was given. Where the
+its parent (the fork server, which exits with the report). What the forked process imported of the
+project's package to start the kernel is dropped, so the kernel's cells import it afresh. Where the
 kernelspec runs another interpreter or command, and on systems other than Linux (macOS frameworks that
 NumPy may use are not safe to fork; Windows cannot fork), kernels start the usual way.
 
@@ -34,7 +35,6 @@ from jupyter_client.provisioning import LocalProvisioner
 from analysis import fingerprint
 
 FORKS = sys.platform == "linux"
-PACKAGE = __name__.split(".")[0]
 #: What every kernel imports before running a cell.
 KERNEL_MODULES = ("ipykernel.kernelapp",)
 #: The backend ipykernel has matplotlib use, through MPLBACKEND, which matplotlib reads when imported.
@@ -95,7 +95,7 @@ def _run_kernel(argv: list[str], env: Mapping[str, str], cwd: str) -> None:
     os.chdir(cwd)
     os.environ.clear()
     os.environ.update(env)
-    for name in [n for n in sys.modules if n == PACKAGE or n.startswith(f"{PACKAGE}.")]:
+    for name in [n for n in sys.modules if n == fingerprint.PACKAGE or n.startswith(f"{fingerprint.PACKAGE}.")]:
         del sys.modules[name]
     matplotlib = sys.modules.get("matplotlib")
     if matplotlib is not None:  # imported by the fork server, before ipykernel sets MPLBACKEND
