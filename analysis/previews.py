@@ -25,6 +25,7 @@ from analysis import atomic, documents, notebooks
 WIDTH, HEIGHT = 1600, 900
 MARGIN = 0.05 * WIDTH
 TITLE_SPACE = 120
+TITLE_SIZE = 30
 MAX_FIGURE = 640
 MAX_COLUMN_FIGURE = 600
 COLUMN = 0.70
@@ -49,10 +50,16 @@ def compose(title: str, bullets: list[str], png: bytes) -> bytes:
     shown_w, shown_h = round(w * scale), round(h * scale)
     left = WIDTH - MARGIN - box_w + (box_w - shown_w) / 2
     fig = Figure(figsize=(WIDTH / 100, HEIGHT / 100), dpi=100)
-    fig.text(MARGIN / WIDTH, 1 - 50 / HEIGHT, title, fontsize=30, color="#0b3d5c", weight="bold", va="top")
+    heading = fig.text(
+        MARGIN / WIDTH, 1 - 50 / HEIGHT, title, fontsize=TITLE_SIZE, color="#0b3d5c", weight="bold", va="top"
+    )
     for i, bullet in enumerate(bullets):
         fig.text(MARGIN / WIDTH, 1 - (TITLE_SPACE + 20 + 60 * i) / HEIGHT, f"• {bullet}", fontsize=26, va="top")
     canvas = FigureCanvasAgg(fig)
+    # The deck's font is narrower than matplotlib's: a title that would run off the preview is drawn smaller.
+    drawn = heading.get_window_extent(canvas.get_renderer()).width
+    if drawn > WIDTH - 2 * MARGIN:
+        heading.set_fontsize(TITLE_SIZE * (WIDTH - 2 * MARGIN) / drawn)
     canvas.draw()
     slide = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).copy()
     # Resized as a browser would show it, then pasted pixel for pixel (matplotlib's figimage resamples again).

@@ -51,6 +51,30 @@ def test_the_lda_choice_shows_the_standard_error_its_rule_uses_and_minus_signs()
     assert negative and all(t.startswith(MINUS) for t in negative), ticks
 
 
+def test_a_slide_preview_shrinks_a_long_title_to_fit_and_keeps_a_short_one():
+    """The deck's font is narrower than the preview's: a title that fits on the slide must not run off its preview."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from analysis import previews
+
+    blank = io.BytesIO()
+    Image.new("RGB", (400, 200), "white").save(blank, format="png")
+
+    def title_ink(title: str) -> np.ndarray:
+        """The columns of the preview's title band that hold ink."""
+        pixels = np.asarray(Image.open(io.BytesIO(previews.compose(title, [], blank.getvalue()))).convert("L"))
+        return np.flatnonzero((pixels[: previews.TITLE_SPACE] < 128).any(axis=0))
+
+    long = title_ink("Topics of descriptions are no more coherent than shuffled words, and more words still")
+    assert long.max() < previews.WIDTH - previews.MARGIN + 2, "the title runs off the preview"
+    assert long.max() > previews.WIDTH - 2 * previews.MARGIN, "shrunk more than it needed to be"
+    short = title_ink("Languages")
+    assert short.min() >= previews.MARGIN - 2 and short.max() < previews.WIDTH / 2
+
+
 # -- numbers -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("share", "text"),
