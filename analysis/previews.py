@@ -77,7 +77,8 @@ def fill(text: str, facts: dict[str, Any]) -> str:
 
 
 def render(slides: Path, executed_dir: Path, out: Path, facts: dict[str, Any]) -> list[Path]:
-    """Write one preview per slide that embeds a figure; return their paths."""
+    """Write one preview per slide that embeds a figure, and remove the previews of slides the deck no longer
+    has (a slide added or removed renumbers those after it); return their paths."""
     written = []
     for n, (_, title, body) in enumerate(documents.read(slides).shown(facts).slides(), 1):
         title, body = fill(title, facts), fill(body, facts)
@@ -92,4 +93,6 @@ def render(slides: Path, executed_dir: Path, out: Path, facts: dict[str, Any]) -
         path = out / f"{n:02d}-{label}.png"
         atomic.write_bytes(path, compose(title, bullets, png))
         written.append(path)
+    for stale in set(out.glob("[0-9][0-9]-*.png")) - set(written):
+        stale.unlink()
     return written

@@ -75,6 +75,32 @@ def test_a_slide_preview_shrinks_a_long_title_to_fit_and_keeps_a_short_one():
     assert short.min() >= previews.MARGIN - 2 and short.max() < previews.WIDTH / 2
 
 
+def test_slide_previews_of_slides_the_deck_no_longer_has_are_removed(tmp_path):
+    """A slide added or removed renumbers the previews after it: the folder holds this deck's previews alone."""
+    import io
+
+    import nbformat
+    from PIL import Image
+
+    from analysis import previews
+
+    png = io.BytesIO()
+    Image.new("RGB", (400, 200), "white").save(png, format="png")
+    figure = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()})
+    cell = nbformat.v4.new_code_cell("#| label: fig-x\nplot", outputs=[figure])
+    (tmp_path / "executed").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "executed" / "02-eda.ipynb")
+    slides = tmp_path / "slides.qmd"
+    slides.write_text("---\ntitle: Deck\n---\n\n## A figure\n\n{{< embed notebooks/02-eda.ipynb#fig-x >}}\n")
+    out = tmp_path / "previews"
+    out.mkdir()
+    (out / "07-fig-x.png").write_bytes(b"an older deck's slide 7")
+    (out / "notes.txt").write_text("not a preview")
+    written = previews.render(slides, tmp_path / "executed", out, {})
+    assert len(written) == 1 and written[0].name.endswith("-fig-x.png") and written[0].name != "07-fig-x.png"
+    assert sorted(p.name for p in out.iterdir()) == sorted([written[0].name, "notes.txt"])
+
+
 # -- numbers -----------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("share", "text"),
