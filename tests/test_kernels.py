@@ -124,7 +124,6 @@ def test_a_killed_report_leaves_no_kernel_behind(tmp_path):
         report.communicate()
 
 
-@forking
 def test_only_this_interpreter_running_ipykernel_is_forked():
     """A kernelspec's command stands for a fork only when it is this Python running ipykernel_launcher."""
     python = sys.executable
