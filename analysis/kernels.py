@@ -40,6 +40,8 @@ KERNEL_MODULES = ("ipykernel.kernelapp",)
 #: The backend ipykernel has matplotlib use, through MPLBACKEND, which matplotlib reads when imported.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _forkserver = multiprocessing.get_context("forkserver") if FORKS else None
+#: Why forking failed, once it has: the kernels after it start the usual way, without trying again.
+_unforkable: list[str] = []
 
 
 def preloads(notebooks: Iterable[Path]) -> list[str]:
@@ -152,11 +154,16 @@ class ForkedProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, forking the kernel where it can."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
-        argv = launcher_arguments(cmd) if FORKS else None
+        argv = launcher_arguments(cmd) if FORKS and not _unforkable else None
         if argv is None:
             return await super().launch_kernel(cmd, **kwargs)
         self.cwd = str(kwargs.get("cwd") or Path.cwd())
-        forked = ForkedProcess(argv, kwargs.get("env") or os.environ, self.cwd)
+        try:
+            forked = ForkedProcess(argv, kwargs.get("env") or os.environ, self.cwd)
+        except (OSError, EOFError) as e:  # no fork server here (it could not start, or died): no fork, from now on
+            _unforkable.append(f"{type(e).__name__}: {e}")
+            print(f"Could not fork the kernel ({_unforkable[0]}); starting kernels the usual way", file=sys.stderr)
+            return await super().launch_kernel(cmd, **kwargs)
         self.process = forked  # type: ignore[assignment]  # what the provisioner uses of a Popen
         self.pid = self.pgid = forked.pid  # its own session: signals go to its process group
         return self.connection_info

@@ -142,3 +142,21 @@ def test_the_fork_server_preloads_what_kernels_import_and_none_of_the_package():
     assert {"polars", "plotnine", "networkx", "scipy.stats", "statsmodels.duration.hazard_regression"} <= names
     assert not any(n == "analysis" or n.startswith("analysis.") for n in names)
     assert "nbclient" not in names and "jupyter_client" not in names
+
+
+def test_a_kernel_that_cannot_be_forked_starts_the_usual_way(tmp_path, monkeypatch, capfd):
+    """Where the fork server cannot start (here: it cannot be reached), the kernel is started as a new Python, and
+    the report says so once rather than failing; the kernels after it start the usual way without trying again."""
+    from analysis import notebooks
+
+    def unreachable(*args, **kwargs):
+        raise ConnectionRefusedError("no fork server")
+
+    monkeypatch.setattr(kernels, "ForkedProcess", unreachable)
+    monkeypatch.setattr(kernels, "_unforkable", [])
+    src = notebook(tmp_path, "import os; print(os.getppid())")
+    for _ in range(2):
+        nb = notebooks.execute(src, src.with_name("out.ipynb"), {})
+        assert int(nb.cells[0].outputs[0]["text"]) == os.getpid()
+    said = capfd.readouterr().err
+    assert said.count("Could not fork the kernel (ConnectionRefusedError: no fork server)") == 1, said
