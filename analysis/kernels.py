@@ -11,7 +11,8 @@ with the environment and working folder jupyter_client gives it, in a session of
 its parent (the fork server, which exits with the report). What the forked process imported of the
 project's package to start the kernel is dropped, so the kernel's cells import it afresh. Where the
 kernelspec runs another interpreter or command, and on systems other than Linux (macOS frameworks that
-NumPy may use are not safe to fork; Windows cannot fork), kernels start the usual way.
+NumPy may use are not safe to fork; Windows cannot fork), kernels start the usual way; so do they, from
+then on, once a fork has failed (the report says why, once).
 
 As with any `multiprocessing` start method but fork, a program run as a script that starts kernels must
 guard its main code with `if __name__ == "__main__":` (the fork server's children import it again).
