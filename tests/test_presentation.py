@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import re
 from typing import Any
 
@@ -51,21 +52,25 @@ def test_the_lda_choice_shows_the_standard_error_its_rule_uses_and_minus_signs()
     assert negative and all(t.startswith(MINUS) for t in negative), ticks
 
 
+def blank_png() -> bytes:
+    """A white 400 x 200 PNG: a figure for a slide preview."""
+    from PIL import Image
+
+    png = io.BytesIO()
+    Image.new("RGB", (400, 200), "white").save(png, format="png")
+    return png.getvalue()
+
+
 def test_a_slide_preview_shrinks_a_long_title_to_fit_and_keeps_a_short_one():
     """The deck's font is narrower than the preview's: a title that fits on the slide must not run off its preview."""
-    import io
-
     import numpy as np
     from PIL import Image
 
     from analysis import previews
 
-    blank = io.BytesIO()
-    Image.new("RGB", (400, 200), "white").save(blank, format="png")
-
     def title_ink(title: str) -> np.ndarray:
         """The columns of the preview's title band that hold ink."""
-        pixels = np.asarray(Image.open(io.BytesIO(previews.compose(title, [], blank.getvalue()))).convert("L"))
+        pixels = np.asarray(Image.open(io.BytesIO(previews.compose(title, [], blank_png()))).convert("L"))
         return np.flatnonzero((pixels[: previews.TITLE_SPACE] < 128).any(axis=0))
 
     long = title_ink("Topics of descriptions are no more coherent than shuffled words, and more words still")
@@ -77,16 +82,11 @@ def test_a_slide_preview_shrinks_a_long_title_to_fit_and_keeps_a_short_one():
 
 def test_slide_previews_of_slides_the_deck_no_longer_has_are_removed(tmp_path):
     """A slide added or removed renumbers the previews after it: the folder holds this deck's previews alone."""
-    import io
-
     import nbformat
-    from PIL import Image
 
     from analysis import previews
 
-    png = io.BytesIO()
-    Image.new("RGB", (400, 200), "white").save(png, format="png")
-    figure = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(png.getvalue()).decode()})
+    figure = nbformat.v4.new_output("display_data", data={"image/png": base64.b64encode(blank_png()).decode()})
     cell = nbformat.v4.new_code_cell("#| label: fig-x\nplot", outputs=[figure])
     (tmp_path / "executed").mkdir()
     nbformat.write(nbformat.v4.new_notebook(cells=[cell]), tmp_path / "executed" / "02-eda.ipynb")
