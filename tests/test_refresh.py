@@ -220,6 +220,7 @@ def test_second_site_holds_the_planted_numbers(refreshed):
     assert f"Since the snapshot of {FIRST}" in paper and "follows up the earlier snapshot" in paper
     index = (site / "index.html").read_text()
     assert f"as of {SECOND}" in index and f"Since the snapshot of {FIRST}" in index
+    assert "WARN:" not in refreshed.output  # Quarto built the site without a warning (e.g. a link it cannot resolve)
     assert f"{CREATED:,} of the newcomers were created between the two dates" in index
 
 

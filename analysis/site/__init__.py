@@ -117,14 +117,16 @@ def build(snapshot: Path, quarto: str, command: str) -> Path:
     (stage / "_quarto.yml").write_text(quarto_yml())
     (stage / "site.css").write_text(SITE_CSS)
     pages.write(stage, ctx, config.SOURCE_ROOT / "data" / "README.md")
-    # A project render empties its output folder first: the downloads and documents are added after it.
+    # The notebooks page links each .ipynb: Quarto warns of a link to a notebook it can find neither beside the
+    # pages nor among its outputs, so they are staged first (not rendered: the project lists its pages).
+    shutil.copytree(out / "notebooks", stage / "notebooks", ignore=shutil.ignore_patterns("*.html"))
+    # A project render empties its output folder first: the downloads, documents and notebooks are added after it.
     subprocess.run([quarto, "render"], cwd=stage, check=True, env={**os.environ, "QUARTO_PYTHON": sys.executable})
     shutil.copytree(stage / "downloads", made / "downloads", dirs_exist_ok=True)
     for name in DOCUMENTS:
         shutil.copy2(out / name, made / name)
-    (made / "notebooks").mkdir(exist_ok=True)
+    shutil.copytree(stage / "notebooks", made / "notebooks", dirs_exist_ok=True)
     for stem in notebooks:
-        shutil.copy2(out / "notebooks" / f"{stem}.ipynb", made / "notebooks" / f"{stem}.ipynb")
         notebook_pages.export(out / "notebooks" / f"{stem}.ipynb", made / "notebooks" / f"{stem}.html")
     add_links(made / "paper.html", "")
     add_links(made / "slides.html", "", SLIDES_BAR_STYLE)
