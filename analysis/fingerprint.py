@@ -41,6 +41,14 @@ IPYTHON_LINE = re.compile(r"^\s*[%!].*$", re.M)
 
 P = ParamSpec("P")
 R = TypeVar("R")
+#: Set when the report is interrupted: a model not yet begun is not begun (`stop_models`).
+_models_stopped = threading.Event()
+
+
+def stop_models() -> None:
+    """Begin no other model in this process: an interrupted report's facts step ends at its next model instead
+    of computing every one. One already running finishes first, unless the Ctrl-C reached its model workers."""
+    _models_stopped.set()
 
 
 def sha256(*parts: bytes | str) -> str:
@@ -304,6 +312,8 @@ def cached_on(*columns: str) -> Callable[[Callable[P, R]], Cached[P, R]]:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 with FileLock(path.with_suffix(".lock")):
                     if not path.is_file():
+                        if _models_stopped.is_set():
+                            raise KeyboardInterrupt
                         result = cast(Callable[..., R], func)(*given, **kwargs)
                         atomic.write_bytes(path, pickle.dumps(result, protocol=5))
             return cast(R, pickle.loads(path.read_bytes()))

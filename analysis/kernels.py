@@ -21,9 +21,12 @@ guard its main code with `if __name__ == "__main__":` (the fork server's childre
 from __future__ import annotations
 
 import ast
+import contextlib
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Iterable, Mapping
 from multiprocessing import forkserver
@@ -43,6 +46,10 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 _forkserver = multiprocessing.get_context("forkserver") if FORKS else None
 #: Why forking failed, once it has: the kernels after it start the usual way, without trying again.
 _unforkable: list[str] = []
+#: The process groups of the kernels running now (each kernel leads its own), for `stop_all`.
+_running: set[int] = set()
+#: Set by `stop_all`: a kernel that starts after it is killed as it starts.
+_stopped = threading.Event()
 
 
 def preloads(notebooks: Iterable[Path]) -> list[str]:
@@ -155,6 +162,14 @@ class ForkedProvisioner(LocalProvisioner):
     """jupyter_client's local provisioner, forking the kernel where it can."""
 
     async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+        info = await self.fork_or_launch(cmd, **kwargs)
+        if self.pgid is not None:
+            _running.add(self.pgid)
+        if _stopped.is_set():  # stopped while this one started
+            stop_all()
+        return info
+
+    async def fork_or_launch(self, cmd: list[str], **kwargs: Any) -> Any:
         argv = launcher_arguments(cmd) if FORKS and not _unforkable else None
         if argv is None:
             return await super().launch_kernel(cmd, **kwargs)
@@ -162,12 +177,29 @@ class ForkedProvisioner(LocalProvisioner):
         try:
             forked = ForkedProcess(argv, kwargs.get("env") or os.environ, self.cwd)
         except (OSError, EOFError) as e:  # no fork server here (it could not start, or died): no fork, from now on
+            if _stopped.is_set():  # the Ctrl-C that stopped the kernels also ended the fork server
+                raise
             _unforkable.append(f"{type(e).__name__}: {e}")
             print(f"Could not fork the kernel ({_unforkable[0]}); starting kernels the usual way", file=sys.stderr)
             return await super().launch_kernel(cmd, **kwargs)
         self.process = forked  # type: ignore[assignment]  # what the provisioner uses of a Popen
         self.pid = self.pgid = forked.pid  # its own session: signals go to its process group
         return self.connection_info
+
+    async def cleanup(self, restart: bool = False) -> None:
+        _running.discard(self.pgid)
+        await super().cleanup(restart)
+
+
+def stop_all() -> None:
+    """Kill every running kernel, with what it started (model workers), and any that starts later: an interrupted
+    report then stops at once. A kernel runs in a session of its own, so the Ctrl-C a terminal sends the report's
+    process group misses it, and its notebook would run to its end (half a minute on the recorded snapshot) first."""
+    _stopped.set()
+    for group in list(_running):  # the group, and its leader: a kernel just forked has yet to make its session
+        for kill in (os.killpg, os.kill):
+            with contextlib.suppress(ProcessLookupError):
+                kill(group, signal.SIGKILL)
 
 
 class ForkedKernelManager(AsyncKernelManager):

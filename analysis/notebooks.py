@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -52,17 +53,20 @@ def execute(src: Path, dest: Path, env: Mapping[str, str], timeout: int = 600) -
     nb = nbformat.read(src, as_version=4)
     parameters.fill_captions(nb, parameters.of_notebook(nb, src.name))
     # The kernel gets its environment directly, not through os.environ: notebooks run in threads at once.
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=KERNEL,
+        resources={"metadata": {"path": str(src.parent)}},
+        config=KERNEL_CONFIG,
+        kernel_manager_class=kernels.ForkedKernelManager,
+    )
     try:
-        NotebookClient(
-            nb,
-            timeout=timeout,
-            kernel_name=KERNEL,
-            resources={"metadata": {"path": str(src.parent)}},
-            config=KERNEL_CONFIG,
-            kernel_manager_class=kernels.ForkedKernelManager,
-        ).execute(env={**os.environ, **env, captions.OFF_ENV: "1"})
+        client.execute(env={**os.environ, **env, captions.OFF_ENV: "1"})
     except CellExecutionError as e:
         raise NotebookError(f"{src.name}, cell {failed_cell(nb)}: {e.ename}: {e.evalue}") from None
+    finally:  # nbclient leaves its exit-time cleanup registered when a kernel fails to start, and it then fails
+        atexit.unregister(client._cleanup_kernel)
     atomic.write_bytes(dest, nbformat.writes(nb).encode())
     return nb
 

@@ -24,8 +24,9 @@ import sys
 import time
 import tomllib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 
@@ -106,14 +107,31 @@ def execute_notebooks(store: fingerprint.Store, inputs: str, env: dict[str, str]
 
     # Those that read the facts last: they would wait for them.
     stale.sort(key=lambda job: reads_facts(job[2]))
-    if stale:
-        from analysis import kernels
+    executed = [out / src.name for src in sources]
+    if not stale:
+        return executed
+    from analysis import kernels
 
-        kernels.preload(kernels.preloads(job[2] for job in stale))
+    kernels.preload(kernels.preloads(job[2] for job in stale))
     with ThreadPoolExecutor(max_workers=max(1, min(len(stale), os.cpu_count() or 1))) as pool:
-        for future in [pool.submit(run_one, *job) for job in stale]:
-            future.result()
-    return [out / src.name for src in sources]
+        try:
+            results([pool.submit(run_one, *job) for job in stale])
+        except KeyboardInterrupt:  # the kernels, in sessions of their own, did not get the Ctrl-C: they are ended
+            kernels.stop_all()
+            pool.shutdown(cancel_futures=True)
+            raise
+    return executed
+
+
+T = TypeVar("T")
+
+
+def results(futures: list[Future[T]]) -> list[T]:
+    """The futures' results, in order, once all are done. Waited for in short slices: a Ctrl-C lands on any of the
+    report's threads, and a main thread blocked in `Future.result()` sees it only when that future is done."""
+    while wait(futures, timeout=0.2).not_done:
+        pass
+    return [future.result() for future in futures]
 
 
 def execute_one(src: Path, dest: Path, env: dict[str, str]) -> list[Path]:
@@ -358,8 +376,12 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
             "computing the numbers the paper and slides state",
             compute_facts,
         )
-        executed = execute_notebooks(store, inputs, env, out / "notebooks")
-        facts.result()
+        try:
+            executed = execute_notebooks(store, inputs, env, out / "notebooks")
+            results([facts])
+        except KeyboardInterrupt:
+            fingerprint.stop_models()
+            raise
     stated = json.loads(facts_file.read_text())
     made = fingerprint.sha256(fingerprint.files(executed), facts_file.read_bytes())
 
@@ -386,7 +408,7 @@ def run(snapshot: Path, why: str, force: bool = False) -> None:
         rendered, closing = render_or_explain(store, inputs, made, executed, facts_file, env)
     finally:
         background.shutdown()
-    previews_drawn.result()
+    results([previews_drawn])
     if not rendered:
         console.print(
             "\nQuarto is not installed and could not be installed"

@@ -4,8 +4,10 @@ report. Each test starts its report as a new Python, whose fork server starts wi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -160,3 +162,47 @@ def test_a_kernel_that_cannot_be_forked_starts_the_usual_way(tmp_path, monkeypat
         assert int(nb.cells[0].outputs[0]["text"]) == os.getpid()
     said = capfd.readouterr().err
     assert said.count("Could not fork the kernel (ConnectionRefusedError: no fork server)") == 1, said
+
+
+@forking
+def test_an_interrupted_report_stops_its_kernels_at_once(tmp_path):
+    """Ctrl-C (SIGINT to the report's process group) while a notebook runs: the kernel, in a session of its own,
+    never gets it, yet the report ends within seconds, not after the notebook; it says how to resume, leaves no
+    kernel behind and no error of nbclient's at exit."""
+    from project_copy import copy_sources
+    from snapshots import synthetic_snapshot
+    from test_report import without_quarto
+
+    src = copy_sources(tmp_path / "src")
+    pid_file = tmp_path / "kernel.pid"
+    shutil.rmtree(src / "notebooks")
+    notebook(src, f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)").rename(
+        src / "nb" / "01-sleeps.ipynb"
+    )
+    (src / "nb").rename(src / "notebooks")
+    snapshot = synthetic_snapshot(tmp_path / "raw" / "synthetic-0", 0, ("Python",))
+    with subprocess.Popen(
+        [sys.executable, "-m", "analysis", "report", "--snapshot", str(snapshot)],
+        cwd=src,
+        env={**without_quarto(src), "PYTHONPATH": str(src)},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    ) as report:
+        deadline = time.monotonic() + 60
+        while not pid_file.is_file() or not pid_file.read_text():
+            assert report.poll() is None and time.monotonic() < deadline, report.communicate()[1][-3000:]
+            time.sleep(0.1)
+        kernel = int(pid_file.read_text())
+        os.killpg(report.pid, signal.SIGINT)
+        try:
+            _, stderr = report.communicate(timeout=20)
+        finally:
+            if not gone(kernel, within=0):
+                os.kill(kernel, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(report.pid, signal.SIGKILL)
+    assert report.returncode == 1 and "interrupted; run the same command again" in stderr, stderr[-3000:]
+    assert "Exception ignored" not in stderr, stderr[-3000:]
+    assert gone(kernel), "the kernel outlived the interrupted report"
