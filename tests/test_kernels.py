@@ -17,6 +17,9 @@ from pathlib import Path
 import nbformat
 import pytest
 from conftest import REPO
+from project_copy import copy_sources
+from snapshots import synthetic_snapshot
+from test_report import without_quarto
 
 from analysis import kernels
 
@@ -169,16 +172,11 @@ def test_an_interrupted_report_stops_its_kernels_at_once(tmp_path):
     """Ctrl-C (SIGINT to the report's process group) while a notebook runs: the kernel, in a session of its own,
     never gets it, yet the report ends within seconds, not after the notebook; it says how to resume, leaves no
     kernel behind and no error of nbclient's at exit."""
-    from project_copy import copy_sources
-    from snapshots import synthetic_snapshot
-    from test_report import without_quarto
-
     src = copy_sources(tmp_path / "src")
     pid_file = tmp_path / "kernel.pid"
-    shutil.rmtree(src / "notebooks")
-    notebook(src, f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)").rename(
-        src / "nb" / "01-sleeps.ipynb"
-    )
+    shutil.rmtree(src / "notebooks")  # the report's one notebook: it sleeps
+    sleeps = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+    notebook(src, sleeps).rename(src / "nb" / "01-sleeps.ipynb")
     (src / "nb").rename(src / "notebooks")
     snapshot = synthetic_snapshot(tmp_path / "raw" / "synthetic-0", 0, ("Python",))
     with subprocess.Popen(
