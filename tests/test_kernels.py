@@ -107,17 +107,26 @@ def gone(pid: int, within: float = 10.0) -> bool:
         time.sleep(0.1)
 
 
-@forking
-def test_a_killed_report_leaves_no_kernel_behind(tmp_path):
-    """The report killed mid-notebook: its fork server exits, and the kernel it forked with it."""
-    pid_file = tmp_path / "kernel.pid"
-    src = notebook(tmp_path, f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)")
-    report = executing(src, {})
+def sleeps(pid_file: Path) -> str:
+    """A cell that writes its kernel's pid to `pid_file`, then sleeps two minutes."""
+    return f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
+
+
+def kernel_pid(pid_file: Path, report: subprocess.Popen[str]) -> int:
+    """The pid the `sleeps` cell wrote, once it has (the report still running)."""
     deadline = time.monotonic() + 60
     while not pid_file.is_file() or not pid_file.read_text():
         assert report.poll() is None and time.monotonic() < deadline, report.communicate()[1][-3000:]
         time.sleep(0.1)
-    kernel = int(pid_file.read_text())
+    return int(pid_file.read_text())
+
+
+@forking
+def test_a_killed_report_leaves_no_kernel_behind(tmp_path):
+    """The report killed mid-notebook: its fork server exits, and the kernel it forked with it."""
+    pid_file = tmp_path / "kernel.pid"
+    report = executing(notebook(tmp_path, sleeps(pid_file)), {})
+    kernel = kernel_pid(pid_file, report)
     assert not gone(kernel, within=0)
     report.send_signal(signal.SIGKILL)
     report.wait()
@@ -175,8 +184,7 @@ def test_an_interrupted_report_stops_its_kernels_at_once(tmp_path):
     src = copy_sources(tmp_path / "src")
     pid_file = tmp_path / "kernel.pid"
     shutil.rmtree(src / "notebooks")  # the report's one notebook: it sleeps
-    sleeps = f"import os, time; open({str(pid_file)!r}, 'w').write(str(os.getpid())); time.sleep(120)"
-    notebook(src, sleeps).rename(src / "nb" / "01-sleeps.ipynb")
+    notebook(src, sleeps(pid_file)).rename(src / "nb" / "01-sleeps.ipynb")
     (src / "nb").rename(src / "notebooks")
     snapshot = synthetic_snapshot(tmp_path / "raw" / "synthetic-0", 0, ("Python",))
     with subprocess.Popen(
@@ -188,11 +196,7 @@ def test_an_interrupted_report_stops_its_kernels_at_once(tmp_path):
         text=True,
         start_new_session=True,
     ) as report:
-        deadline = time.monotonic() + 60
-        while not pid_file.is_file() or not pid_file.read_text():
-            assert report.poll() is None and time.monotonic() < deadline, report.communicate()[1][-3000:]
-            time.sleep(0.1)
-        kernel = int(pid_file.read_text())
+        kernel = kernel_pid(pid_file, report)
         os.killpg(report.pid, signal.SIGINT)
         try:
             _, stderr = report.communicate(timeout=20)
